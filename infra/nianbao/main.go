@@ -18,9 +18,9 @@ import (
 
 // Exit statuses shared by every subcommand.
 const (
-	exitOK      = 0
-	exitFailed  = 1 // the command ran and found a problem (e.g. a rule is broken)
-	exitUsage   = 2 // the input could not be used at all
+	exitOK     = 0
+	exitFailed = 1 // the command ran and found a problem (e.g. a rule is broken)
+	exitUsage  = 2 // the input could not be used at all
 )
 
 type command struct {
