@@ -1,0 +1,228 @@
+package report
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"os"
+	"strings"
+	"testing"
+)
+
+func TestDecodeErrors(t *testing.T) {
+	tests := []struct {
+		name     string
+		in       string
+		wantPath string
+		wantLine int
+		wantCol  int
+		wantMsg  string
+	}{
+		{name: "malformed", in: "{\"format\": \"gip-2021\",\n  \"year\": 20x}", wantLine: 2, wantCol: 13, wantMsg: "JSON 格式错误"},
+		{name: "truncated", in: `{"format": "gip-2021"`, wantMsg: "JSON 格式错误"},
+		{name: "empty", in: "  ", wantMsg: "空的"},
+		{name: "not an object", in: `[1,2]`, wantMsg: "JSON 对象"},
+		{name: "unknown top-level field", in: `{"format":"gip-2021","agncy":"x"}`, wantPath: "agncy", wantLine: 1, wantCol: 30, wantMsg: "未知字段"},
+		{name: "missing format", in: `{"agency":"x"}`, wantPath: "format", wantMsg: "缺少报告格式"},
+		{name: "unknown format", in: `{"format":"gip-2030"}`, wantPath: "format", wantMsg: "未知的报告格式"},
+		{name: "unknown row", in: `{"format":"gip-2021","requests":{"newly":{}}}`, wantPath: "requests.newly", wantMsg: "没有行"},
+		{name: "row of the other format", in: `{"format":"gip-2021","requests":{"other":{"total":1}}}`, wantPath: "requests.other", wantMsg: "没有行"},
+		{name: "unknown column", in: `{"format":"gip-2021","requests":{"new":{"natural_persn":1}}}`, wantPath: "requests.new.natural_persn", wantMsg: "没有列"},
+		{name: "column the row lacks", in: `{"format":"gip-2021","proactive":{"fees":{"decisions":1}}}`, wantPath: "proactive.fees.decisions", wantMsg: "没有列"},
+		{name: "string in a cell", in: `{"format":"gip-2019","appeals":{"review":{"upheld":"3"}}}`, wantPath: "appeals.review.upheld", wantMsg: "应为数字或 null"},
+		{name: "exponent", in: `{"format":"gip-2019","appeals":{"review":{"upheld":1e3}}}`, wantPath: "appeals.review.upheld", wantMsg: "普通的十进制数字"},
+		{name: "row not an object", in: `{"format":"gip-2019","appeals":{"review":[1]}}`, wantPath: "appeals.review", wantMsg: "JSON 对象"},
+		{name: "year as text", in: `{"format":"gip-2019","year":"2020"}`, wantPath: "year", wantMsg: "整数"},
+		{name: "year with fraction", in: `{"format":"gip-2019","year":2020.5}`, wantPath: "year", wantMsg: "整数"},
+		{name: "unknown section", in: `{"format":"gip-2019","sections":{"summary":"x"}}`, wantPath: "sections.summary", wantMsg: "未知字段"},
+		{name: "section not text", in: `{"format":"gip-2019","sections":{"overview":3}}`, wantPath: "sections.overview", wantMsg: "文字"},
+		{name: "unknown note", in: `{"format":"gip-2019","notes":{"table5":"x"}}`, wantPath: "notes.table5", wantMsg: "未知字段"},
+		{name: "duplicate field", in: `{"format":"gip-2019","requests":{"new":{"total":1,"total":2}}}`, wantPath: "requests.new.total", wantMsg: "重复"},
+		{name: "trailing data", in: `{"format":"gip-2019"} {}`, wantMsg: "JSON 格式错误"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := DecodeBytes([]byte(tt.in))
+			var de *DecodeError
+			if !errors.As(err, &de) {
+				t.Fatalf("err = %v, want a *DecodeError", err)
+			}
+			if de.Path != tt.wantPath {
+				t.Errorf("path = %q, want %q (%v)", de.Path, tt.wantPath, err)
+			}
+			if tt.wantLine != 0 && (de.Line != tt.wantLine || de.Column != tt.wantCol) {
+				t.Errorf("position = %d:%d, want %d:%d", de.Line, de.Column, tt.wantLine, tt.wantCol)
+			}
+			if !strings.Contains(de.Msg, tt.wantMsg) {
+				t.Errorf("message %q does not contain %q", de.Msg, tt.wantMsg)
+			}
+		})
+	}
+}
+
+func TestDecodeTooLarge(t *testing.T) {
+	big := `{"format":"gip-2021","sections":{"overview":"` + strings.Repeat("字", MaxDocumentSize/3+10) + `"}}`
+	_, err := Decode(strings.NewReader(big))
+	if !errors.Is(err, ErrTooLarge) {
+		t.Fatalf("err = %v, want ErrTooLarge", err)
+	}
+	var de *DecodeError
+	if !errors.As(err, &de) || !strings.Contains(de.Msg, "上限") {
+		t.Errorf("err = %v, want a DecodeError naming the limit", err)
+	}
+}
+
+func TestBlankIsNotZero(t *testing.T) {
+	d, err := DecodeBytes([]byte(`{"format":"gip-2021","agency":"某局","year":2022,
+		"requests":{"new":{"natural_person":0,"commercial":null}}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	zero := d.Requests.Get("new", "natural_person")
+	if zero.Blank() {
+		t.Error("0 decoded as blank")
+	}
+	if n, ok := zero.Int(); !ok || n != 0 {
+		t.Errorf("0 decoded as %v, %v", n, ok)
+	}
+	for _, col := range []string{"commercial", "research"} { // null and absent
+		if !d.Requests.Get("new", col).Blank() {
+			t.Errorf("%s is not blank", col)
+		}
+	}
+	out, err := json.Marshal(d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Contains(out, []byte(`"new":{"natural_person":0}`)) {
+		t.Errorf("0 lost or blank written: %s", out)
+	}
+}
+
+func TestAmountsKeepTheirDigits(t *testing.T) {
+	for _, amount := range []string{"75394432.52", "24252.311082", "0.10", "18651.060", "251000", "0"} {
+		in := `{"format":"gip-2021","agency":"某局","year":2022,"proactive":{"fees":{"amount":` + amount + `}}}`
+		d, err := DecodeBytes([]byte(in))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := d.Proactive.Get("fees", "amount").String(); got != amount {
+			t.Errorf("amount %s read as %s", amount, got)
+		}
+		out, _ := json.Marshal(d)
+		if !bytes.Contains(out, []byte(`"amount":`+amount+`}`)) {
+			t.Errorf("amount %s written as %s", amount, out)
+		}
+	}
+}
+
+func TestRoundTrip(t *testing.T) {
+	for _, name := range []string{"sample-2021.json", "chaoyang-emergency-2020.json"} {
+		t.Run(name, func(t *testing.T) {
+			raw, err := os.ReadFile("testdata/" + name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			d1, err := DecodeBytes(raw)
+			if err != nil {
+				t.Fatal(err)
+			}
+			out1, err := json.Marshal(d1)
+			if err != nil {
+				t.Fatal(err)
+			}
+			d2, err := DecodeBytes(out1)
+			if err != nil {
+				t.Fatalf("re-decode: %v\n%s", err, out1)
+			}
+			out2, _ := json.Marshal(d2)
+			if !bytes.Equal(out1, out2) {
+				t.Errorf("second round trip differs:\n%s\n%s", out1, out2)
+			}
+			// The written document says the same as the fixture, compared as generic JSON
+			// with blank (null/absent) cells dropped on both sides.
+			if a, b := normalise(t, raw), normalise(t, out1); a != b {
+				t.Errorf("content changed:\n fixture %s\n written %s", a, b)
+			}
+		})
+	}
+}
+
+// normalise drops nulls, empty objects and empty strings, and re-encodes with sorted keys.
+func normalise(t *testing.T, raw []byte) string {
+	t.Helper()
+	var v any
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	if err := dec.Decode(&v); err != nil {
+		t.Fatal(err)
+	}
+	var prune func(any) any
+	prune = func(v any) any {
+		m, ok := v.(map[string]any)
+		if !ok {
+			return v
+		}
+		for k, x := range m {
+			x = prune(x)
+			if mm, ok := x.(map[string]any); x == nil || x == "" || (ok && len(mm) == 0) {
+				delete(m, k)
+			} else {
+				m[k] = x
+			}
+		}
+		return m
+	}
+	out, _ := json.Marshal(prune(v))
+	return string(out)
+}
+
+func TestUnmarshalIsStrict(t *testing.T) {
+	var body struct {
+		Document *Document `json:"document"`
+	}
+	err := json.Unmarshal([]byte(`{"document":{"format":"gip-2021","requests":{"nope":{}}}}`), &body)
+	var de *DecodeError
+	if !errors.As(err, &de) || de.Path != "requests.nope" {
+		t.Fatalf("err = %v, want a DecodeError at requests.nope", err)
+	}
+}
+
+// FuzzDecode: any input either decodes or is refused with a DecodeError; a decoded
+// document writes back to JSON that decodes to the same document, and validates without
+// panicking.
+func FuzzDecode(f *testing.F) {
+	for _, name := range []string{"sample-2021.json", "chaoyang-emergency-2020.json"} {
+		raw, err := os.ReadFile("testdata/" + name)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(raw)
+	}
+	f.Add([]byte(`{"format":"gip-2019","proactive":{"licensing":{"change":-3}},"year":2020}`))
+	f.Add([]byte(`{"format":"gip-2021","proactive":{"fees":{"amount":0.10}}}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		d, err := DecodeBytes(data)
+		if err != nil {
+			var de *DecodeError
+			if !errors.As(err, &de) {
+				t.Fatalf("error of type %T: %v", err, err)
+			}
+			return
+		}
+		out, err := json.Marshal(d)
+		if err != nil {
+			t.Fatalf("marshal: %v", err)
+		}
+		d2, err := DecodeBytes(out)
+		if err != nil {
+			t.Fatalf("written document does not decode: %v\n%s", err, out)
+		}
+		out2, _ := json.Marshal(d2)
+		if !bytes.Equal(out, out2) {
+			t.Fatalf("round trip differs:\n%s\n%s", out, out2)
+		}
+		Validate(d, nil)
+		Validate(d, d2)
+	})
+}
