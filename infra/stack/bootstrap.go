@@ -1,0 +1,200 @@
+package stack
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"maps"
+	"slices"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	ddbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
+	"github.com/aws/aws-sdk-go-v2/service/sesv2"
+	sestypes "github.com/aws/aws-sdk-go-v2/service/sesv2/types"
+	"github.com/aws/aws-sdk-go-v2/service/sfn"
+	sfntypes "github.com/aws/aws-sdk-go-v2/service/sfn/types"
+
+	"nianbao/shared/awsconf"
+)
+
+// Properties the local stack reads, or knows to have no local effect, per
+// kind. Any other property stops the bootstrap, naming it, for the same reason
+// as unknown types. Table properties go to CreateTable, whose input has the
+// same shape, so its own fields need no list.
+var (
+	tableLocalOnly = []string{ // CloudFormation's own shape, or no local effect
+		"TimeToLiveSpecification", "StreamSpecification", "SSESpecification",
+		"PointInTimeRecoverySpecification", "ContributorInsightsSpecification",
+		"KinesisStreamSpecification", "ResourcePolicy", "ImportSourceSpecification",
+	}
+	bucketProps = []string{"BucketName", "VersioningConfiguration", "CorsConfiguration",
+		"PublicAccessBlockConfiguration", "OwnershipControls", "BucketEncryption",
+		"LifecycleConfiguration", "WebsiteConfiguration", "Tags", "NotificationConfiguration",
+		"LoggingConfiguration"}
+	identityProps = []string{"EmailIdentity", "DkimAttributes", "DkimSigningAttributes",
+		"ConfigurationSetAttributes", "FeedbackAttributes", "MailFromAttributes"}
+)
+
+// clients are the SDK clients the bootstrap and the harness use.
+type clients struct {
+	ddb *dynamodb.Client
+	s3  *s3.Client
+	ses *sesv2.Client
+	sfn *sfn.Client
+}
+
+func newClients(cfg aws.Config) clients {
+	return clients{
+		ddb: dynamodb.NewFromConfig(cfg),
+		s3:  s3.NewFromConfig(cfg, awsconf.S3Options(cfg)),
+		ses: sesv2.NewFromConfig(cfg),
+		sfn: sfn.NewFromConfig(cfg),
+	}
+}
+
+// bootstrap creates the template's resources. It is idempotent, so it also
+// runs after a reset and against a LocalStack that has them already.
+func (m *model) bootstrap(ctx context.Context, c clients) error {
+	for _, id := range m.ids(kindEmailIdentity) {
+		if err := checkProps(m.t.Resources[id], identityProps); err != nil {
+			return err
+		}
+		name, err := m.name(id)
+		if err != nil {
+			return err
+		}
+		_, err = c.ses.CreateEmailIdentity(ctx, &sesv2.CreateEmailIdentityInput{EmailIdentity: aws.String(name)})
+		var exists *sestypes.AlreadyExistsException
+		if err != nil && !errors.As(err, &exists) {
+			return fmt.Errorf("create %s (SES identity %s): %w", id, name, err)
+		}
+	}
+	for _, id := range m.ids(kindTable) {
+		if err := m.createTable(ctx, c.ddb, id); err != nil {
+			return err
+		}
+	}
+	for _, id := range m.ids(kindBucket) {
+		if err := checkProps(m.t.Resources[id], bucketProps); err != nil {
+			return err
+		}
+		name, err := m.name(id)
+		if err != nil {
+			return err
+		}
+		_, err = c.s3.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(name)})
+		var owned *s3types.BucketAlreadyOwnedByYou
+		if err != nil && !errors.As(err, &owned) {
+			return fmt.Errorf("create %s (bucket %s): %w", id, name, err)
+		}
+	}
+	for _, id := range m.ids(kindStateMachine) {
+		if err := m.createStateMachine(ctx, c.sfn, id); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func checkProps(r *Resource, known []string) error {
+	for _, p := range slices.Sorted(maps.Keys(r.Properties)) {
+		if !slices.Contains(known, p) {
+			return fmt.Errorf("resource %s (%s) has property %s, which the local stack does not know: handle it in infra/stack/bootstrap.go", r.LogicalID, r.Type, p)
+		}
+	}
+	return nil
+}
+
+func (m *model) createTable(ctx context.Context, client *dynamodb.Client, id string) error {
+	name, err := m.name(id)
+	if err != nil {
+		return err
+	}
+	v, err := m.r.resolve(m.t.Resources[id].Properties, id)
+	if err != nil {
+		return err
+	}
+	props := v.(map[string]any)
+	api := maps.Clone(props)
+	for _, p := range tableLocalOnly {
+		delete(api, p)
+	}
+	api["TableName"] = name
+	if s, ok := props["StreamSpecification"].(map[string]any); ok {
+		api["StreamSpecification"] = map[string]any{"StreamEnabled": true, "StreamViewType": s["StreamViewType"]}
+	}
+	raw, err := json.Marshal(api)
+	if err != nil {
+		return fmt.Errorf("table %s: %w", id, err)
+	}
+	var in dynamodb.CreateTableInput
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&in); err != nil {
+		return fmt.Errorf("resource %s (AWS::DynamoDB::Table): a property the local stack does not know: %w (handle it in infra/stack/bootstrap.go)", id, err)
+	}
+	_, err = client.CreateTable(ctx, &in)
+	var inUse *ddbtypes.ResourceInUseException
+	if errors.As(err, &inUse) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("create %s (table %s): %w", id, name, err)
+	}
+	if ttl, ok := props["TimeToLiveSpecification"].(map[string]any); ok {
+		enabled := scalarString(ttl["Enabled"]) == "true"
+		_, err := client.UpdateTimeToLive(ctx, &dynamodb.UpdateTimeToLiveInput{
+			TableName: aws.String(name),
+			TimeToLiveSpecification: &ddbtypes.TimeToLiveSpecification{
+				AttributeName: aws.String(scalarString(ttl["AttributeName"])),
+				Enabled:       aws.Bool(enabled),
+			},
+		})
+		if err != nil {
+			return fmt.Errorf("table %s: time to live: %w", id, err)
+		}
+	}
+	return nil
+}
+
+func (m *model) createStateMachine(ctx context.Context, client *sfn.Client, id string) error {
+	name, err := m.name(id)
+	if err != nil {
+		return err
+	}
+	def, err := m.definition(id)
+	if err != nil {
+		return err
+	}
+	role := "arn:aws:iam::" + AccountID + ":role/" + id + "Role"
+	for _, p := range []string{"Role", "RoleArn"} {
+		if v := m.prop(id, p); v != nil {
+			if role, err = m.r.resolveString(v, id+"."+p); err != nil {
+				return err
+			}
+		}
+	}
+	typ := sfntypes.StateMachineTypeStandard
+	if v := m.prop(id, "Type"); v != nil {
+		typ = sfntypes.StateMachineType(scalarString(v))
+	}
+	_, err = client.CreateStateMachine(ctx, &sfn.CreateStateMachineInput{
+		Name: aws.String(name), Definition: aws.String(def), RoleArn: aws.String(role), Type: typ,
+	})
+	var exists *sfntypes.StateMachineAlreadyExists
+	if errors.As(err, &exists) {
+		// A LocalStack kept from an earlier run: bring the definition up to date.
+		_, err = client.UpdateStateMachine(ctx, &sfn.UpdateStateMachineInput{
+			StateMachineArn: aws.String(m.stateMachineARN(name)), Definition: aws.String(def), RoleArn: aws.String(role),
+		})
+	}
+	if err != nil {
+		return fmt.Errorf("create %s (state machine %s): %w", id, name, err)
+	}
+	return nil
+}

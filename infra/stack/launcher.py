@@ -1,0 +1,247 @@
+"""Runs moto's server for nianbao's local stack.
+
+The Go side (infra/stack) embeds this file and starts it as
+`python -c <this file> --host 127.0.0.1 --port 0`, with the
+environment variable MOTO_PORT set to the port of the Go gateway: moto's
+Step Functions interpreter sends its service calls (Lambda Invoke among
+them) to http://localhost:$MOTO_PORT, which is how they reach our handlers.
+
+What this adds to `python -m moto.server`:
+  - Step Functions really executes state machines
+    (config stepfunctions.execute_state_machine, set in-process so that no
+    request can race it);
+  - work-arounds for moto bugs, each applied only when a probe shows the
+    installed moto has the bug, so a fixed moto runs unpatched;
+  - one JSON line on stdout once the socket listens (the port picked by the
+    kernel, so there is no race for a free port, and the applied patches);
+  - it exits when its stdin closes: the Go process holds the other end, so
+    moto never outlives it, even when Go is killed with SIGKILL.
+"""
+
+import argparse
+import copy
+import json
+import logging
+import os
+import sys
+import threading
+import time
+import uuid
+
+PROBE_ACCOUNT = "000000000000"  # never the stack's account (123456789012)
+PROBE_REGION = "us-east-1"
+
+
+def _pass_definition():
+    return json.dumps({"StartAt": "P", "States": {"P": {"Type": "Pass", "End": True}}})
+
+
+def _probe_second_start():
+    """Returns None when StartExecution can be called repeatedly, else the error.
+
+    moto 5.2.1 deep-copies the state machine on every StartExecution. The copy
+    reaches the running executions (threads, RLocks) of that machine and,
+    through `state_machine.backend`, of every other machine, so the second
+    start fails with "cannot pickle '_thread.RLock' object"
+    (getmoto/moto#10077). The upstream fix (#10093) only leaves out the
+    machine's own executions, so the probe uses two machines.
+    """
+    from moto.stepfunctions.parser.models import stepfunctions_parser_backends
+
+    backends = stepfunctions_parser_backends[PROBE_ACCOUNT]
+    backend = backends[PROBE_REGION]
+    role = f"arn:aws:iam::{PROBE_ACCOUNT}:role/probe"
+    try:
+        a = backend.create_state_machine(
+            name="probe-a", definition=_pass_definition(), roleArn=role
+        )
+        b = backend.create_state_machine(
+            name="probe-b", definition=_pass_definition(), roleArn=role
+        )
+        backend.start_execution(a.arn, name="a1", execution_input="{}")
+        backend.start_execution(b.arn, name="b1", execution_input="{}")
+        backend.start_execution(b.arn, name="b2", execution_input="{}")
+        return None
+    except TypeError as err:  # the pickle error is a TypeError
+        return err
+    finally:
+        _wait_executions(backend)
+        backends.reset()
+
+
+def _wait_executions(backend, timeout=5.0):
+    deadline = time.monotonic() + timeout
+    for sm in list(backend.state_machines):
+        for ex in list(sm.executions):
+            worker = getattr(ex, "exec_worker", None)
+            while (
+                worker is not None
+                and getattr(ex, "status", None) == "RUNNING"
+                and time.monotonic() < deadline
+            ):
+                time.sleep(0.01)
+
+
+# Attributes of a state machine that the execution's snapshot shares with the
+# original instead of copying: the backend and the other versions hold running
+# executions (threads and locks), and copying the backend would also copy every
+# other resource of the account.
+_SHARED = ("backend", "versions", "aliases", "latest_version")
+
+
+def _snapshot_state_machine(self, memo):
+    """__deepcopy__ for moto's state machines: the snapshot an execution keeps
+    of its definition, without the live executions."""
+    cls = self.__class__
+    clone = cls.__new__(cls)
+    memo[id(self)] = clone
+    for key, value in self.__dict__.items():
+        if key == "executions":
+            value = []
+        elif key not in _SHARED:
+            try:
+                value = copy.deepcopy(value, memo)
+            except TypeError:
+                # Something new that holds a lock: share it, as a snapshot
+                # made by attribute assignment would.
+                pass
+        setattr(clone, key, value)
+    return clone
+
+
+def _patch_snapshot():
+    from moto.stepfunctions.models import StateMachineInstance
+
+    StateMachineInstance.__deepcopy__ = _snapshot_state_machine
+
+
+def _patch_execution_name():
+    """AWS names an execution itself when StartExecution has no name; moto
+    5.2.1 uses the Python value None, so the second unnamed start fails with
+    ExecutionAlreadyExists. Generate a name, as AWS does."""
+    from moto.stepfunctions.parser.models import StepFunctionsParserBackend
+
+    original = StepFunctionsParserBackend.start_execution
+    if getattr(original, "_nianbao", False):
+        return
+
+    def start_execution(self, state_machine_arn, name=None, execution_input=None, trace_header=None):
+        return original(
+            self, state_machine_arn, name or str(uuid.uuid4()), execution_input, trace_header
+        )
+
+    start_execution._nianbao = True
+    StepFunctionsParserBackend.start_execution = start_execution
+
+
+def _send_task_failure_drops_cause():
+    import inspect
+
+    from moto.stepfunctions.responses import StepFunctionResponse
+
+    src = inspect.getsource(StepFunctionResponse.send_task_failure)
+    return "cause" not in src
+
+
+def _patch_send_task_failure():
+    """moto 5.2.1 reads `error` from SendTaskFailure but not `cause`."""
+    from moto.core.responses import EmptyResult
+    from moto.stepfunctions.responses import StepFunctionResponse
+
+    def send_task_failure(self):
+        self.stepfunction_backend.send_task_failure(
+            self._get_param("taskToken"),
+            error=self._get_param("error"),
+            cause=self._get_param("cause"),
+        )
+        return EmptyResult()
+
+    StepFunctionResponse.send_task_failure = send_task_failure
+
+
+def apply_workarounds():
+    applied = []
+    if os.environ.get("NIANBAO_MOTO_WORKAROUNDS") == "off":
+        # To see whether a new moto still needs them: the tests then fail.
+        return applied
+    err = _probe_second_start()
+    if err is not None:
+        _patch_snapshot()
+        applied.append("stepfunctions-snapshot")
+        again = _probe_second_start()
+        if again is not None:
+            raise SystemExit(
+                f"nianbao: the StartExecution work-around does not fit this moto: {again!r}"
+            )
+    _patch_execution_name()
+    applied.append("stepfunctions-execution-name")
+    if _send_task_failure_drops_cause():
+        _patch_send_task_failure()
+        applied.append("stepfunctions-send-task-failure-cause")
+    return applied
+
+
+def _exit_when_stdin_closes():
+    def watch():
+        try:
+            while sys.stdin.buffer.read(4096):
+                pass
+        finally:
+            os._exit(0)
+
+    threading.Thread(target=watch, name="stdin-watch", daemon=True).start()
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=0)
+    parser.add_argument("--verbose", action="store_true")
+    args = parser.parse_args()
+
+    if "MOTO_PORT" not in os.environ:
+        raise SystemExit("nianbao: MOTO_PORT (the gateway's port) must be set")
+
+    _exit_when_stdin_closes()
+
+    if not args.verbose:
+        # werkzeug logs every request; the Go side logs what matters.
+        logging.getLogger("werkzeug").setLevel(logging.WARNING)
+
+    try:
+        import moto
+        import flask  # noqa: F401  (moto's server needs moto[server])
+    except ImportError as err:
+        raise SystemExit(f"nianbao: {sys.executable} needs moto 5 with its server: {err}")
+    major = getattr(moto, "__version__", "0").split(".")[0]
+    if not major.isdigit() or int(major) < 5:
+        raise SystemExit(f"nianbao: {sys.executable} needs moto 5 with its server, has moto {moto.__version__}")
+
+    from moto.core.config import default_user_config
+    from moto.moto_server.werkzeug_app import (
+        DomainDispatcherApplication,
+        create_backend_app,
+    )
+    from werkzeug.serving import make_server
+
+    default_user_config["stepfunctions"]["execute_state_machine"] = True
+    applied = apply_workarounds()
+
+    app = DomainDispatcherApplication(create_backend_app)
+    server = make_server(args.host, args.port, app, threaded=True)
+    print(
+        json.dumps(
+            {
+                "port": server.server_port,
+                "moto": getattr(moto, "__version__", "?"),
+                "python": sys.version.split()[0],
+                "workarounds": applied,
+            }
+        ),
+        flush=True,
+    )
+    server.serve_forever()
+
+
+if __name__ == "__main__":
+    main()
