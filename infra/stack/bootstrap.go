@@ -110,14 +110,16 @@ func checkProps(r *Resource, known []string) error {
 	return nil
 }
 
-func (m *model) createTable(ctx context.Context, client *dynamodb.Client, id string) error {
+// tableInput is CreateTable's input for a table resource, and its time to
+// live, if any.
+func (m *model) tableInput(id string) (*dynamodb.CreateTableInput, *ddbtypes.TimeToLiveSpecification, error) {
 	name, err := m.name(id)
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
 	v, err := m.r.resolve(m.t.Resources[id].Properties, id)
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
 	props := v.(map[string]any)
 	api := maps.Clone(props)
@@ -130,33 +132,73 @@ func (m *model) createTable(ctx context.Context, client *dynamodb.Client, id str
 	}
 	raw, err := json.Marshal(api)
 	if err != nil {
-		return fmt.Errorf("table %s: %w", id, err)
+		return nil, nil, fmt.Errorf("table %s: %w", id, err)
 	}
 	var in dynamodb.CreateTableInput
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&in); err != nil {
-		return fmt.Errorf("resource %s (AWS::DynamoDB::Table): a property the local stack does not know: %w (handle it in infra/stack/bootstrap.go)", id, err)
+		return nil, nil, fmt.Errorf("resource %s (AWS::DynamoDB::Table): a property the local stack does not know: %w (handle it in infra/stack/bootstrap.go)", id, err)
 	}
-	_, err = client.CreateTable(ctx, &in)
+	var ttl *ddbtypes.TimeToLiveSpecification
+	if t, ok := props["TimeToLiveSpecification"].(map[string]any); ok {
+		ttl = &ddbtypes.TimeToLiveSpecification{
+			AttributeName: aws.String(scalarString(t["AttributeName"])),
+			Enabled:       aws.Bool(scalarString(t["Enabled"]) == "true"),
+		}
+	}
+	return &in, ttl, nil
+}
+
+func (m *model) createTable(ctx context.Context, client *dynamodb.Client, id string) error {
+	in, ttl, err := m.tableInput(id)
+	if err != nil {
+		return err
+	}
+	_, err = client.CreateTable(ctx, in)
 	var inUse *ddbtypes.ResourceInUseException
 	if errors.As(err, &inUse) {
 		return nil
 	}
 	if err != nil {
-		return fmt.Errorf("create %s (table %s): %w", id, name, err)
+		return fmt.Errorf("create %s (table %s): %w", id, aws.ToString(in.TableName), err)
 	}
-	if ttl, ok := props["TimeToLiveSpecification"].(map[string]any); ok {
-		enabled := scalarString(ttl["Enabled"]) == "true"
-		_, err := client.UpdateTimeToLive(ctx, &dynamodb.UpdateTimeToLiveInput{
-			TableName: aws.String(name),
-			TimeToLiveSpecification: &ddbtypes.TimeToLiveSpecification{
-				AttributeName: aws.String(scalarString(ttl["AttributeName"])),
-				Enabled:       aws.Bool(enabled),
-			},
-		})
+	if ttl != nil {
+		_, err := client.UpdateTimeToLive(ctx, &dynamodb.UpdateTimeToLiveInput{TableName: in.TableName, TimeToLiveSpecification: ttl})
 		if err != nil {
 			return fmt.Errorf("table %s: time to live: %w", id, err)
+		}
+	}
+	return nil
+}
+
+// validate checks, without any AWS call, everything bootstrap would find
+// wrong in the template, so that a bad template fails before moto starts.
+func (m *model) validate() error {
+	for _, id := range m.ids(kindEmailIdentity) {
+		if err := checkProps(m.t.Resources[id], identityProps); err != nil {
+			return err
+		}
+		if _, err := m.name(id); err != nil {
+			return err
+		}
+	}
+	for _, id := range m.ids(kindBucket) {
+		if err := checkProps(m.t.Resources[id], bucketProps); err != nil {
+			return err
+		}
+		if _, err := m.name(id); err != nil {
+			return err
+		}
+	}
+	for _, id := range m.ids(kindTable) {
+		if _, _, err := m.tableInput(id); err != nil {
+			return err
+		}
+	}
+	for _, id := range m.ids(kindStateMachine) {
+		if _, err := m.definition(id); err != nil {
+			return err
 		}
 	}
 	return nil

@@ -12,6 +12,7 @@ package stack
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"html/template"
@@ -53,6 +54,12 @@ type Options struct {
 	// factory: HTTP for the one with an HttpApi event, Lambdas for the rest.
 	Lambdas map[string]LambdaFactory
 	HTTP    map[string]HTTPFactory
+
+	// StandIns gives every function without a factory a stand-in that
+	// fails, naming the function, and logs a warning for each at start. For
+	// `nianbao run` while handlers are still being written; tests leave it
+	// off, so that a function without a factory stops the stack.
+	StandIns bool
 
 	// Env is added to every function's environment, over the template's.
 	Env map[string]string
@@ -154,6 +161,9 @@ func Start(ctx context.Context, opts Options) (_ *Stack, err error) {
 	if s.funcs, err = s.model.functions(); err != nil {
 		return nil, fmt.Errorf("stack: %s: %w", opts.TemplatePath, err)
 	}
+	if err := s.model.validate(); err != nil {
+		return nil, fmt.Errorf("stack: %s: %w", opts.TemplatePath, err)
+	}
 	if err := s.checkFactories(); err != nil {
 		return nil, fmt.Errorf("stack: %s: %w", opts.TemplatePath, err)
 	}
@@ -196,11 +206,29 @@ func serve(srv *http.Server, ln net.Listener, log *slog.Logger, what string) {
 }
 
 func (s *Stack) checkFactories() error {
+	if s.opts.StandIns { // the caller's maps stay as they were
+		s.opts.Lambdas = maps.Clone(s.opts.Lambdas)
+		s.opts.HTTP = maps.Clone(s.opts.HTTP)
+		if s.opts.Lambdas == nil {
+			s.opts.Lambdas = map[string]LambdaFactory{}
+		}
+		if s.opts.HTTP == nil {
+			s.opts.HTTP = map[string]HTTPFactory{}
+		}
+	}
 	known := map[string]bool{}
 	for _, f := range s.funcs {
 		known[f.id] = true
 		_, hasL := s.opts.Lambdas[f.id]
 		_, hasH := s.opts.HTTP[f.id]
+		if s.opts.StandIns && !hasL && !hasH {
+			s.log.Warn("stack: function has no handler yet; a stand-in answers with an error", "function", f.id)
+			if f.http {
+				s.opts.HTTP[f.id], hasH = standInHTTP(f.id), true
+			} else {
+				s.opts.Lambdas[f.id], hasL = standInLambda(f.id), true
+			}
+		}
 		switch {
 		case f.http && !hasH:
 			return fmt.Errorf("function %s has an HttpApi event but no HTTP factory (Options.HTTP[%q])", f.id, f.id)
@@ -407,4 +435,27 @@ func (s *Stack) serveIndex(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	indexPage.Execute(w, map[string]any{"Endpoint": s.Endpoint, "MotoURL": s.MotoURL, "Rows": rows})
+}
+
+// NotImplementedError is what a stand-in function returns.
+type NotImplementedError struct{ Function string }
+
+func (e *NotImplementedError) Error() string {
+	return "function " + e.Function + " has no handler in the local stack yet"
+}
+
+func standInLambda(id string) LambdaFactory {
+	return func(context.Context, func(string) string) (lambda.Handler, error) {
+		return lambda.NewHandler(func(context.Context, json.RawMessage) (any, error) {
+			return nil, &NotImplementedError{Function: id}
+		}), nil
+	}
+}
+
+func standInHTTP(id string) HTTPFactory {
+	return func(context.Context, func(string) string) (http.Handler, error) {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			http.Error(w, (&NotImplementedError{Function: id}).Error(), http.StatusNotImplemented)
+		}), nil
+	}
 }

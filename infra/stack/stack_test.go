@@ -583,3 +583,55 @@ func eventTypes(events []sfntypes.HistoryEvent) []string {
 	}
 	return out
 }
+
+// The project's own template.yaml and workflow/approval.asl.json, with a
+// handler registered for ValidateFunction.
+//
+// While workflow/approval.asl.json is the issue-4 placeholder, the execution
+// only validates; the workflow issue registers its step handlers here (or
+// through shared/app) and checks its own path through the real workflow.
+func TestProjectTemplateRunsTheWorkflow(t *testing.T) {
+	var calls atomic.Int64
+	validate := func(ctx context.Context, getenv func(string) string) (lambda.Handler, error) {
+		table := getenv("TABLE_NAME")
+		return lambda.NewHandler(func(ctx context.Context, in map[string]any) (map[string]any, error) {
+			calls.Add(1)
+			return map[string]any{"valid": true, "table": table, "report": in["report"]}, nil
+		}), nil
+	}
+	proj := stacktest.StartT(t, stack.Options{
+		Lambdas: map[string]stack.LambdaFactory{"ValidateFunction": validate},
+	})
+	ctx := ctxT(t, 20*time.Second)
+	arn, err := proj.StartExecution(ctx, "ApprovalStateMachine", map[string]any{"report": "chaoyang-2024"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := proj.WaitExecution(ctx, arn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out.Status != sfntypes.ExecutionStatusSucceeded {
+		t.Fatalf("status %s: %s %s", out.Status, aws.ToString(out.Error), aws.ToString(out.Cause))
+	}
+	if calls.Load() == 0 {
+		t.Error("ValidateFunction's handler was not invoked")
+	}
+	table, _ := proj.Ref("Table")
+	var got struct {
+		Result struct{ Validation map[string]any }
+	}
+	json.Unmarshal([]byte(aws.ToString(out.Output)), &got)
+	if got.Result.Validation["table"] != table || got.Result.Validation["valid"] != true {
+		t.Errorf("output %s does not carry the handler's answer", aws.ToString(out.Output))
+	}
+	for _, id := range []string{"SiteBucket", "MailIdentity"} {
+		if _, err := proj.Ref(id); err != nil {
+			t.Error(err)
+		}
+	}
+	bucket, _ := proj.Ref("SiteBucket")
+	if _, err := proj.S3.HeadBucket(ctx, &s3.HeadBucketInput{Bucket: aws.String(bucket)}); err != nil {
+		t.Errorf("SiteBucket %s: %v", bucket, err)
+	}
+}
