@@ -89,8 +89,12 @@ type launchInfo struct {
 // startMoto starts moto through the embedded launcher. gatewayPort becomes
 // MOTO_PORT: moto's Step Functions interpreter sends its service calls to
 // http://localhost:$MOTO_PORT, so they pass through the gateway.
-func startMoto(ctx context.Context, python string, gatewayPort int, logw io.Writer) (*moto, error) {
-	cmd := exec.Command(python, "-c", launcherSource, "--host", "127.0.0.1", "--port", "0")
+func startMoto(ctx context.Context, python string, gatewayPort int, logw io.Writer, verbose bool) (*moto, error) {
+	args := []string{"-c", launcherSource, "--host", "127.0.0.1", "--port", "0"}
+	if verbose {
+		args = append(args, "--verbose")
+	}
+	cmd := exec.Command(python, args...)
 	cmd.Env = motoEnv(gatewayPort)
 	cmd.SysProcAttr = sysProcAttr()
 	stdin, err := cmd.StdinPipe()

@@ -73,6 +73,7 @@ type Options struct {
 
 	Log     *slog.Logger // the stack's own log; default slog.Default()
 	MotoLog io.Writer    // moto's output; default os.Stderr
+	Verbose bool         // moto logs every request
 }
 
 // Stack is a running local stack.
@@ -174,7 +175,7 @@ func Start(ctx context.Context, opts Options) (_ *Stack, err error) {
 			python = FindPython(nil)
 		}
 		gwPort := gwLn.Addr().(*net.TCPAddr).Port
-		if s.moto, err = startMoto(ctx, python, gwPort, opts.MotoLog); err != nil {
+		if s.moto, err = startMoto(ctx, python, gwPort, opts.MotoLog, opts.Verbose); err != nil {
 			return nil, err
 		}
 		s.MotoURL = s.moto.url()

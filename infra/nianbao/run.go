@@ -1,0 +1,124 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"nianbao/infra/stack"
+)
+
+func init() { register("run", "启动本地系统（moto + 网关 + 网页）", runCmd) }
+
+// The handlers of the template's functions, by logical id. The wiring of
+// the real handlers (shared/app) fills these from its own file's init;
+// until a function has one, `nianbao run` gives it a stand-in that fails,
+// naming the function.
+var (
+	runLambdas = map[string]stack.LambdaFactory{}
+	runHTTP    = map[string]stack.HTTPFactory{}
+)
+
+// paramFlags collects repeated -param Key=Value.
+type paramFlags map[string]string
+
+func (p paramFlags) String() string { return fmt.Sprint(map[string]string(p)) }
+
+func (p paramFlags) Set(s string) error {
+	k, v, ok := strings.Cut(s, "=")
+	if !ok || k == "" {
+		return fmt.Errorf("want Key=Value, have %q", s)
+	}
+	p[k] = v
+	return nil
+}
+
+func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("run", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	defPort := 8080
+	if p, err := strconv.Atoi(os.Getenv("PORT")); err == nil {
+		defPort = p
+	}
+	port := fs.Int("port", defPort, "网页端口（默认取环境变量 PORT，否则 8080）")
+	tmpl := fs.String("template", "", "SAM 模板（默认：模块根目录的 template.yaml）")
+	verbose := fs.Bool("v", false, "输出 moto 的请求日志和每次函数调用")
+	params := paramFlags{}
+	fs.Var(params, "param", "覆盖模板参数，Key=Value，可重复")
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "用法: nianbao run [-port 8080] [-template template.yaml] [-param Key=Value] [-v]")
+		fmt.Fprintln(stderr, "  设置了 AWS_ENDPOINT_URL（如 LocalStack 的 http://localhost:4566）时不启动 moto，直接用那个端点。")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		return exitUsage
+	}
+
+	level := slog.LevelInfo
+	if *verbose {
+		level = slog.LevelDebug
+	}
+	log := slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: level}))
+	slog.SetDefault(log) // the handlers log through slog's default, as on Lambda
+	motoLog := io.Discard
+	if *verbose {
+		motoLog = stderr
+	}
+
+	start := time.Now()
+	st, err := stack.Start(ctx, stack.Options{
+		TemplatePath: *tmpl,
+		Parameters:   params,
+		WebPort:      *port,
+		Lambdas:      runLambdas,
+		HTTP:         runHTTP,
+		StandIns:     true,
+		Endpoint:     os.Getenv("AWS_ENDPOINT_URL"),
+		Log:          log,
+		MotoLog:      motoLog,
+		Verbose:      *verbose,
+	})
+	if err != nil {
+		fmt.Fprintln(stderr, "nianbao run:", err)
+		return exitFailed
+	}
+	defer st.Stop()
+
+	fmt.Fprintf(stdout, "nianbao 本地系统已启动（%.1f 秒）\n", time.Since(start).Seconds())
+	fmt.Fprintf(stdout, "  网页          %s\n", st.WebURL)
+	fmt.Fprintf(stdout, "  本地资源      %s_local/\n", st.WebURL)
+	fmt.Fprintf(stdout, "  AWS 端点      %s\n", st.Endpoint)
+	if st.MotoURL != "" {
+		fmt.Fprintf(stdout, "  moto          %s/moto-api/   （moto %s，补丁：%s）\n", st.MotoURL, st.Info.Moto, strings.Join(st.Info.Workarounds, ", "))
+	}
+	fmt.Fprintf(stdout, "用 AWS CLI 查看：AWS_ENDPOINT_URL=%s AWS_REGION=%s AWS_ACCESS_KEY_ID=nianbao AWS_SECRET_ACCESS_KEY=nianbao aws dynamodb scan --table-name %s\n",
+		st.Endpoint, stack.Region, refOr(st, "Table"))
+	fmt.Fprintln(stdout, "按 Ctrl-C 停止。")
+
+	select {
+	case <-ctx.Done():
+		fmt.Fprintln(stdout, "\n正在停止……")
+	case <-st.Done():
+		fmt.Fprintln(stderr, "nianbao run: moto 意外退出")
+		st.Stop()
+		return exitFailed
+	}
+	if err := st.Stop(); err != nil {
+		fmt.Fprintln(stderr, "nianbao run: 停止时出错:", err)
+		return exitFailed
+	}
+	return exitOK
+}
+
+func refOr(st *stack.Stack, id string) string {
+	if v, err := st.Ref(id); err == nil {
+		return v
+	}
+	return "<表名>"
+}

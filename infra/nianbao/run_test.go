@@ -1,0 +1,125 @@
+package main
+
+import (
+	"bufio"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// `nianbao run` prints its URLs within 5 s and leaves no process behind,
+// whether it is stopped with Ctrl-C or killed outright.
+func TestRunLeavesNoProcessBehind(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("reads /proc")
+	}
+	bin := filepath.Join(t.TempDir(), "nianbao")
+	build := exec.Command("go", "build", "-o", bin, ".")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("build: %v\n%s", err, out)
+	}
+	for _, sig := range []syscall.Signal{syscall.SIGINT, syscall.SIGTERM, syscall.SIGKILL} {
+		t.Run(sig.String(), func(t *testing.T) {
+			cmd := exec.Command(bin, "run", "-port", "0")
+			cmd.Stderr = os.Stderr
+			stdout, err := cmd.StdoutPipe()
+			if err != nil {
+				t.Fatal(err)
+			}
+			start := time.Now()
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			defer cmd.Process.Kill()
+			ready := make(chan string, 1)
+			go func() {
+				sc := bufio.NewScanner(stdout)
+				var seen []string
+				for sc.Scan() {
+					seen = append(seen, sc.Text())
+					if strings.Contains(sc.Text(), "Ctrl-C") {
+						ready <- strings.Join(seen, "\n")
+					}
+				}
+				close(ready)
+			}()
+			var banner string
+			select {
+			case banner = <-ready:
+			case <-time.After(15 * time.Second):
+				t.Fatal("nianbao run printed no URLs within 15 s")
+			}
+			if d := time.Since(start); d > 5*time.Second {
+				t.Errorf("URLs printed after %v, want under 5 s", d)
+			}
+			if !strings.Contains(banner, "http://127.0.0.1:") {
+				t.Errorf("no URL in:\n%s", banner)
+			}
+			kids := children(cmd.Process.Pid)
+			if len(kids) == 0 {
+				t.Fatal("no moto process under nianbao run")
+			}
+			cmd.Process.Signal(sig)
+			cmd.Wait()
+			deadline := time.Now().Add(5 * time.Second)
+			for _, pid := range kids {
+				for alive(pid) && time.Now().Before(deadline) {
+					time.Sleep(20 * time.Millisecond)
+				}
+				if alive(pid) {
+					t.Errorf("process %d (%s) outlived nianbao run after %s", pid, cmdline(pid), sig)
+					syscall.Kill(pid, syscall.SIGKILL)
+				}
+			}
+		})
+	}
+}
+
+// children is the processes whose parent is pid.
+func children(pid int) []int {
+	var out []int
+	entries, _ := os.ReadDir("/proc")
+	for _, e := range entries {
+		p, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		stat, err := os.ReadFile(filepath.Join("/proc", e.Name(), "stat"))
+		if err != nil {
+			continue
+		}
+		// pid (comm) state ppid …; comm may hold spaces, so cut at the last ')'.
+		s := string(stat)
+		fields := strings.Fields(s[strings.LastIndexByte(s, ')')+1:])
+		if len(fields) > 1 && fields[1] == strconv.Itoa(pid) {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// alive is false for a process that is gone or a zombie (exited, not reaped).
+func alive(pid int) bool {
+	stat, err := os.ReadFile(filepath.Join("/proc", strconv.Itoa(pid), "stat"))
+	if err != nil {
+		return false
+	}
+	s := string(stat)
+	fields := strings.Fields(s[strings.LastIndexByte(s, ')')+1:])
+	return len(fields) > 0 && fields[0] != "Z"
+}
+
+func cmdline(pid int) string {
+	b, _ := os.ReadFile(filepath.Join("/proc", strconv.Itoa(pid), "cmdline"))
+	s := strings.ReplaceAll(string(b), "\x00", " ")
+	if len(s) > 80 {
+		s = s[:80]
+	}
+	return s
+}
