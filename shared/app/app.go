@@ -1,0 +1,268 @@
+// Package app is the wiring shared by the Lambda mains and the local stack: it reads a
+// function's configuration from its environment, builds the concrete AWS clients and
+// hands out the handlers. On Lambda the environment is the process's; in the local
+// stack each in-process function gets its own (a getenv function).
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"os"
+	"strconv"
+	"strings"
+
+	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+	"github.com/aws/aws-sdk-go-v2/service/sesv2"
+	"github.com/aws/aws-sdk-go-v2/service/sfn"
+
+	"nianbao/shared/approval"
+	"nianbao/shared/awsconf"
+	"nianbao/shared/links"
+	"nianbao/shared/mail"
+	"nianbao/shared/store"
+	"nianbao/shared/web"
+
+	_ "time/tzdata" // dates are 北京时间; Lambda has no zone files
+)
+
+// Config is a function's configuration, from its environment.
+type Config struct {
+	TableName       string // TABLE_NAME
+	SiteBucket      string // SITE_BUCKET
+	StateMachineARN string // STATE_MACHINE_ARN (api only)
+	BaseURL         string // BASE_URL: where people open the app
+	SiteURL         string // SITE_URL: the public address of the published tree's root
+	MailFrom        string // MAIL_FROM
+	OperatorEmail   string // OPERATOR_EMAIL: told about failures when an agency has no 办公室 address
+	// The server key for link secrets: LINK_KEY directly (local), or the Secrets Manager
+	// secret LINK_KEY_SECRET_ARN (AWS).
+	LinkKey          string
+	LinkKeySecretARN string
+	SecureCookies    bool // SECURE_COOKIES=true behind HTTPS
+	// Mail transport: MAIL_TRANSPORT=ses (default) or smtp with SMTP_HOST, SMTP_PORT,
+	// SMTP_USER and the password in the secret SMTP_PASSWORD_SECRET_ARN.
+	MailTransport         string
+	SMTPHost              string
+	SMTPPort              int
+	SMTPUser              string
+	SMTPPasswordSecretARN string
+}
+
+// ConfigFrom reads the configuration from an environment.
+func ConfigFrom(getenv func(string) string) (Config, error) {
+	if getenv == nil {
+		getenv = os.Getenv
+	}
+	c := Config{
+		TableName:             getenv("TABLE_NAME"),
+		SiteBucket:            getenv("SITE_BUCKET"),
+		StateMachineARN:       getenv("STATE_MACHINE_ARN"),
+		BaseURL:               strings.TrimRight(getenv("BASE_URL"), "/"),
+		SiteURL:               getenv("SITE_URL"),
+		MailFrom:              getenv("MAIL_FROM"),
+		OperatorEmail:         getenv("OPERATOR_EMAIL"),
+		LinkKey:               getenv("LINK_KEY"),
+		LinkKeySecretARN:      getenv("LINK_KEY_SECRET_ARN"),
+		SecureCookies:         getenv("SECURE_COOKIES") == "true",
+		MailTransport:         strings.ToLower(getenv("MAIL_TRANSPORT")),
+		SMTPHost:              getenv("SMTP_HOST"),
+		SMTPUser:              getenv("SMTP_USER"),
+		SMTPPasswordSecretARN: getenv("SMTP_PASSWORD_SECRET_ARN"),
+	}
+	if c.MailTransport == "" {
+		c.MailTransport = "ses"
+	}
+	if p := getenv("SMTP_PORT"); p != "" {
+		n, err := strconv.Atoi(p)
+		if err != nil {
+			return c, fmt.Errorf("app: SMTP_PORT %q is not a number", p)
+		}
+		c.SMTPPort = n
+	}
+	var missing []string
+	for name, v := range map[string]string{"TABLE_NAME": c.TableName, "BASE_URL": c.BaseURL, "MAIL_FROM": c.MailFrom} {
+		if v == "" {
+			missing = append(missing, name)
+		}
+	}
+	if c.LinkKey == "" && c.LinkKeySecretARN == "" {
+		missing = append(missing, "LINK_KEY or LINK_KEY_SECRET_ARN")
+	}
+	if len(missing) > 0 {
+		return c, fmt.Errorf("app: missing configuration: %s", strings.Join(missing, ", "))
+	}
+	return c, nil
+}
+
+// App holds the clients one function needs.
+type App struct {
+	Config Config
+	AWS    aws.Config
+	Store  *store.Store
+	Mail   mail.Sender
+	Keys   *links.Keyring
+	SFN    *sfn.Client
+	S3     *s3.Client
+	Log    *slog.Logger
+}
+
+// New reads the configuration and builds the clients.
+func New(ctx context.Context, getenv func(string) string) (*App, error) {
+	cfg, err := ConfigFrom(getenv)
+	if err != nil {
+		return nil, err
+	}
+	awsCfg, err := awsconf.Load(ctx, getenv)
+	if err != nil {
+		return nil, err
+	}
+	a := &App{
+		Config: cfg,
+		AWS:    awsCfg,
+		Store:  store.New(dynamodb.NewFromConfig(awsCfg), cfg.TableName),
+		SFN:    sfn.NewFromConfig(awsCfg),
+		S3:     s3.NewFromConfig(awsCfg, awsconf.S3Options(awsCfg)),
+		Log:    slog.Default(),
+	}
+	secrets := secretsmanager.NewFromConfig(awsCfg)
+	key := []byte(cfg.LinkKey)
+	if len(key) == 0 {
+		if key, err = secretValue(ctx, secrets, cfg.LinkKeySecretARN); err != nil {
+			return nil, err
+		}
+	}
+	if a.Keys, err = links.NewKeyring(key); err != nil {
+		return nil, err
+	}
+	switch cfg.MailTransport {
+	case "ses":
+		a.Mail = &mail.SES{Client: sesv2.NewFromConfig(awsCfg), From: cfg.MailFrom}
+	case "smtp":
+		if a.Mail, err = smtpSender(ctx, cfg, secrets); err != nil {
+			return nil, err
+		}
+	default:
+		return nil, fmt.Errorf("app: MAIL_TRANSPORT %q: want ses or smtp", cfg.MailTransport)
+	}
+	return a, nil
+}
+
+type secretGetter interface {
+	GetSecretValue(ctx context.Context, in *secretsmanager.GetSecretValueInput, opts ...func(*secretsmanager.Options)) (*secretsmanager.GetSecretValueOutput, error)
+}
+
+func secretValue(ctx context.Context, sm secretGetter, arn string) ([]byte, error) {
+	if arn == "" {
+		return nil, errors.New("app: no secret configured")
+	}
+	out, err := sm.GetSecretValue(ctx, &secretsmanager.GetSecretValueInput{SecretId: &arn})
+	if err != nil {
+		return nil, fmt.Errorf("app: read secret %s: %w", arn, err)
+	}
+	if out.SecretString != nil {
+		return []byte(*out.SecretString), nil
+	}
+	return out.SecretBinary, nil
+}
+
+// Steps is the approval workflow's step handlers.
+func (a *App) Steps() *approval.Steps {
+	return &approval.Steps{
+		Store: a.Store, Mail: a.Mail, Tasks: a.SFN, Keys: a.Keys,
+		Publisher:     &approval.Publisher{S3: a.S3, Bucket: a.Config.SiteBucket, SiteURL: a.Config.SiteURL},
+		BaseURL:       a.Config.BaseURL,
+		OperatorEmail: a.Config.OperatorEmail,
+		Log:           a.Log,
+	}
+}
+
+// Web is the api function's HTTP handler.
+func (a *App) Web() *web.Server {
+	return &web.Server{
+		Store: a.Store, SFN: a.SFN, Mail: a.Mail, Keys: a.Keys,
+		StateMachineARN: a.Config.StateMachineARN,
+		BaseURL:         a.Config.BaseURL,
+		SiteURL:         a.Config.SiteURL,
+		SecureCookies:   a.Config.SecureCookies,
+		Log:             a.Log,
+	}
+}
+
+// Step functions by the template's logical id: what each Lambda main starts, and what
+// the local stack runs in-process.
+var stepHandlers = map[string]func(*approval.Steps) any{
+	"ValidateFunction":        func(s *approval.Steps) any { return s.Validate },
+	"RequestApprovalFunction": func(s *approval.Steps) any { return s.RequestApproval },
+	"RemindFunction":          func(s *approval.Steps) any { return s.Remind },
+	"ReturnFunction":          func(s *approval.Steps) any { return s.Return },
+	"PublishFunction":         func(s *approval.Steps) any { return s.Publish },
+	"NotifyFunction":          func(s *approval.Steps) any { return s.Notify },
+	"RecordFailureFunction":   func(s *approval.Steps) any { return s.RecordFailure },
+}
+
+// WebFunction is the logical id of the api function.
+const WebFunction = "ApiFunction"
+
+// StepHandler builds the handler of one step function from an environment.
+func StepHandler(ctx context.Context, logicalID string, getenv func(string) string) (lambda.Handler, error) {
+	pick, ok := stepHandlers[logicalID]
+	if !ok {
+		return nil, fmt.Errorf("app: no step function %q", logicalID)
+	}
+	a, err := New(ctx, getenv)
+	if err != nil {
+		return nil, err
+	}
+	return lambda.NewHandler(pick(a.Steps())), nil
+}
+
+// StepFunctions lists the logical ids of the step functions.
+func StepFunctions() []string {
+	out := make([]string, 0, len(stepHandlers))
+	for id := range stepHandlers {
+		out = append(out, id)
+	}
+	return out
+}
+
+// StartStep is the whole main of a step function: wiring, then lambda.Start.
+func StartStep(logicalID string) {
+	slog.SetDefault(slog.New(slog.NewJSONHandler(os.Stdout, nil)))
+	h, err := StepHandler(context.Background(), logicalID, os.Getenv)
+	if err != nil {
+		slog.Error("cannot start", "function", logicalID, "err", err)
+		os.Exit(1)
+	}
+	lambda.Start(h)
+}
+
+func smtpSender(ctx context.Context, cfg Config, secrets secretGetter) (mail.Sender, error) {
+	if cfg.SMTPHost == "" || cfg.SMTPPort == 0 {
+		return nil, errors.New("app: MAIL_TRANSPORT=smtp needs SMTP_HOST and SMTP_PORT")
+	}
+	s := &mail.SMTP{Host: cfg.SMTPHost, Port: cfg.SMTPPort, User: cfg.SMTPUser, From: cfg.MailFrom}
+	if cfg.SMTPPasswordSecretARN != "" {
+		pw, err := secretValue(ctx, secrets, cfg.SMTPPasswordSecretARN)
+		if err != nil {
+			return nil, err
+		}
+		s.Password = string(pw)
+	}
+	return s, nil
+}
+
+// WebHandler builds the api function's HTTP handler from an environment.
+func WebHandler(ctx context.Context, getenv func(string) string) (http.Handler, error) {
+	a, err := New(ctx, getenv)
+	if err != nil {
+		return nil, err
+	}
+	return a.Web().Handler(), nil
+}

@@ -1,0 +1,131 @@
+package approval
+
+import (
+	"bytes"
+	"fmt"
+	"html/template"
+	"strings"
+
+	"nianbao/shared/mail"
+	"nianbao/shared/render"
+	"nianbao/shared/report"
+	"nianbao/shared/store"
+)
+
+// letter is the shape of every message: the action link first (a busy approver on a
+// phone sees it before anything else), then the facts, one per line.
+type letter struct {
+	To        []string
+	Subject   string
+	Link      string
+	LinkLabel string
+	Lines     []string
+}
+
+var letterHTML = template.Must(template.New("letter").Parse(`<!doctype html>
+<html lang="zh-CN"><head><meta charset="utf-8"><title>{{.Subject}}</title></head>
+<body style="font-family:'PingFang SC','Microsoft YaHei','Noto Sans CJK SC',sans-serif;line-height:1.6">
+{{if .Link}}<p><a href="{{.Link}}" style="font-size:1.1em;font-weight:bold">{{.LinkLabel}}</a></p>{{end}}
+{{range .Lines}}<p>{{.}}</p>
+{{end}}</body></html>
+`))
+
+func (l letter) message() mail.Message {
+	var text strings.Builder
+	if l.Link != "" {
+		fmt.Fprintf(&text, "%s：%s\n\n", l.LinkLabel, l.Link)
+	}
+	for _, line := range l.Lines {
+		text.WriteString(line)
+		text.WriteByte('\n')
+	}
+	var html bytes.Buffer
+	if err := letterHTML.Execute(&html, l); err != nil {
+		// The template is fixed and its data plain strings: this cannot fail; keep the
+		// text part rather than lose the message.
+		html.Reset()
+	}
+	return mail.Message{To: l.To, Subject: l.Subject, Text: text.String(), HTML: html.String()}
+}
+
+func reportTitle(ag *store.Agency, v *store.Version) string {
+	return fmt.Sprintf("%s（第 %d 版）", render.Title(ag.Name, v.Year), v.Number)
+}
+
+func submittedLine(v *store.Version) string {
+	return fmt.Sprintf("提交人：%s；提交时间：%s（北京时间）", v.SubmittedBy, render.DateTime(v.SubmittedAt))
+}
+
+func approvalMessage(ag *store.Agency, v *store.Version, a *store.Approval, to, link string, reminder bool) mail.Message {
+	subject := "【待审批】" + reportTitle(ag, v)
+	lines := []string{
+		fmt.Sprintf("%s已提交，等待「%s」审批。", reportTitle(ag, v), a.LevelName),
+		submittedLine(v),
+	}
+	if reminder {
+		subject = "【催办】" + reportTitle(ag, v)
+		lines = append([]string{fmt.Sprintf("这是第 %d 次催办：报告仍在等待您的审批。", a.Reminders)}, lines...)
+	}
+	if v.CorrectionReason != "" {
+		lines = append(lines, "本版是对已发布报告的更正，更正原因："+v.CorrectionReason)
+	}
+	if a.ConfidentialityReview {
+		lines = append(lines, "本级审批包含保密审查：同意公开前，请确认已按规定进行保密审查。")
+	}
+	lines = append(lines,
+		"打开上面的链接查看报告全文，选择「同意」或「退回」。",
+		"此链接只供您本人使用，请勿转发。")
+	return letter{To: []string{to}, Subject: subject, Link: link, LinkLabel: "审批链接", Lines: lines}.message()
+}
+
+func invalidMessage(ag *store.Agency, v *store.Version, findings []report.Finding, url string) mail.Message {
+	lines := []string{fmt.Sprintf("%s未通过校验，已退回，没有进入审批。请修改以下问题后重新提交：", reportTitle(ag, v))}
+	for _, f := range findings {
+		if f.Severity == report.SeverityError {
+			lines = append(lines, "• "+f.Message)
+		}
+	}
+	return letter{To: []string{v.SubmittedBy}, Subject: "【已退回】" + reportTitle(ag, v) + "未通过校验",
+		Link: url, LinkLabel: "修改报告", Lines: lines}.message()
+}
+
+func returnedMessage(ag *store.Agency, v *store.Version, level string, d *Decision, url string) mail.Message {
+	return letter{To: []string{v.SubmittedBy}, Subject: "【已退回】" + reportTitle(ag, v),
+		Link: url, LinkLabel: "修改报告",
+		Lines: []string{
+			fmt.Sprintf("%s被「%s」退回。", reportTitle(ag, v), level),
+			"退回人：" + d.By,
+			"退回意见：" + d.Comment,
+			"请按意见修改后重新提交，重新提交后将从第一级重新审批。",
+		}}.message()
+}
+
+func overdueMessage(ag *store.Agency, v *store.Version, level, url string, office []string) mail.Message {
+	to := append([]string{v.SubmittedBy}, office...)
+	return letter{To: to, Subject: "【逾期未审批】" + reportTitle(ag, v),
+		Link: url, LinkLabel: "查看报告",
+		Lines: []string{
+			fmt.Sprintf("%s在「%s」多次催办后仍未审批，已退回（逾期未审批）。", reportTitle(ag, v), level),
+			"请与审批人联系后重新提交。年度报告须在每年 1 月 31 日前公开。",
+		}}.message()
+}
+
+func publishedMessage(ag *store.Agency, v *store.Version, to []string, url string) mail.Message {
+	lines := []string{
+		fmt.Sprintf("%s已审批通过并发布。", reportTitle(ag, v)),
+		"公开网址：" + url,
+	}
+	if v.CorrectionReason != "" {
+		lines = append(lines, "本版为更正版本，更正原因："+v.CorrectionReason+"。页面上列有更正记录。")
+	}
+	return letter{To: to, Subject: "【已发布】" + reportTitle(ag, v), Link: url, LinkLabel: "查看已发布的报告", Lines: lines}.message()
+}
+
+func failedMessage(ag *store.Agency, v *store.Version, to []string, step, cause, url string) mail.Message {
+	return letter{To: to, Subject: "【发布失败】" + reportTitle(ag, v), Link: url, LinkLabel: "查看报告",
+		Lines: []string{
+			fmt.Sprintf("%s在「%s」步骤失败，未完成发布；已发布的内容没有改动。", reportTitle(ag, v), step),
+			"错误信息：" + cause,
+			"请联系系统管理员处理后重新提交。",
+		}}.message()
+}

@@ -1,0 +1,378 @@
+// Package approval holds the steps of the approval state machine
+// (workflow/approval.asl.json): validate the submitted version, ask each level of the
+// agency's chain for a decision by email link, remind, return, publish, notify, and
+// record a failure. Each step is one Lambda function; the state machine decides the
+// order. The decision itself arrives through the web (package web) with Decide.
+package approval
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/service/sfn"
+
+	"nianbao/shared/links"
+	"nianbao/shared/mail"
+	"nianbao/shared/report"
+	"nianbao/shared/store"
+)
+
+// Input is the state of an execution as every step receives it. The API starts the
+// execution with it; the state machine moves Level on.
+type Input struct {
+	Agency          string `json:"agency"`
+	Year            int    `json:"year"`
+	Version         int    `json:"version"`
+	Level           int    `json:"level"`       // index into the version's chain
+	LevelCount      int    `json:"level_count"` // the chain's length
+	ReminderSeconds int    `json:"reminder_seconds"`
+	MaxReminders    int    `json:"max_reminders"`
+}
+
+// ExecutionName is the deterministic name of the execution of one version: a second
+// StartExecution of the same version cannot start a second walk.
+func ExecutionName(agency string, year, version int) string {
+	return fmt.Sprintf("%s-%d-v%d", agency, year, version)
+}
+
+// TaskAPI names the Step Functions calls that deliver a decision.
+type TaskAPI interface {
+	SendTaskSuccess(ctx context.Context, in *sfn.SendTaskSuccessInput, opts ...func(*sfn.Options)) (*sfn.SendTaskSuccessOutput, error)
+}
+
+// Steps are the handlers of the state machine's tasks, with what they need.
+type Steps struct {
+	Store     *store.Store
+	Mail      mail.Sender
+	Tasks     TaskAPI
+	Publisher *Publisher
+	Keys      *links.Keyring
+	// BaseURL is the absolute URL of the web app (links in mail are built on it).
+	BaseURL string
+	// OperatorEmail is told about failures when an agency has no 办公室 address.
+	OperatorEmail string
+	Log           *slog.Logger
+}
+
+// TransientError is a failure worth retrying (storage briefly unavailable). It is
+// returned unwrapped at the Lambda boundary: the state machine's Retry matches its
+// type name, "TransientError".
+type TransientError struct{ Err error }
+
+func (e *TransientError) Error() string { return "transient: " + e.Err.Error() }
+func (e *TransientError) Unwrap() error { return e.Err }
+
+func (s *Steps) log() *slog.Logger {
+	if s.Log != nil {
+		return s.Log
+	}
+	return slog.Default()
+}
+
+// load reads what most steps need: the agency, the report's version and its document.
+func (s *Steps) load(ctx context.Context, in Input) (*store.Agency, *store.Version, *report.Document, error) {
+	ag, err := s.Store.GetAgency(ctx, in.Agency)
+	if err != nil {
+		return nil, nil, nil, fmt.Errorf("load agency %s: %w", in.Agency, err)
+	}
+	v, err := s.Store.GetVersion(ctx, in.Agency, in.Year, in.Version)
+	if err != nil {
+		return nil, nil, nil, fmt.Errorf("load %s/%d v%d: %w", in.Agency, in.Year, in.Version, err)
+	}
+	doc, err := report.DecodeBytes(v.Document)
+	if err != nil {
+		return nil, nil, nil, fmt.Errorf("decode %s/%d v%d: %w", in.Agency, in.Year, in.Version, err)
+	}
+	return ag, v, doc, nil
+}
+
+// previous is last year's published report, for the cross-year rules; nil when there is
+// none (or it cannot be read, which only costs those warnings).
+func (s *Steps) previous(ctx context.Context, agency string, year int) *report.Document {
+	return PreviousYear(ctx, s.Store, agency, year)
+}
+
+// PreviousYear reads an agency's published report of the year before, or nil.
+func PreviousYear(ctx context.Context, st *store.Store, agency string, year int) *report.Document {
+	r, err := st.GetReport(ctx, agency, year-1)
+	if err != nil || r.PublishedVersion == 0 {
+		return nil
+	}
+	v, err := st.GetVersion(ctx, agency, year-1, r.PublishedVersion)
+	if err != nil {
+		return nil
+	}
+	doc, err := report.DecodeBytes(v.Document)
+	if err != nil {
+		return nil
+	}
+	return doc
+}
+
+// ValidateResult is what the Validate step returns to the state machine.
+type ValidateResult struct {
+	Valid    bool `json:"valid"`
+	Errors   int  `json:"errors"`
+	Warnings int  `json:"warnings"`
+}
+
+// Validate runs the validator on the submitted version. The API already refused a
+// draft with errors; this catches a version that reached the state machine another way.
+func (s *Steps) Validate(ctx context.Context, in Input) (ValidateResult, error) {
+	_, _, doc, err := s.load(ctx, in)
+	if err != nil {
+		return ValidateResult{}, err
+	}
+	var res ValidateResult
+	for _, f := range report.Validate(doc, s.previous(ctx, in.Agency, in.Year)) {
+		if f.Severity == report.SeverityError {
+			res.Errors++
+		} else {
+			res.Warnings++
+		}
+	}
+	res.Valid = res.Errors == 0
+	s.log().InfoContext(ctx, "validated", "agency", in.Agency, "year", in.Year, "version", in.Version, "errors", res.Errors, "warnings", res.Warnings)
+	return res, nil
+}
+
+// AwaitInput is the input of the wait for a level's decision: the state and the task
+// token the state machine waits on.
+type AwaitInput struct {
+	State Input  `json:"state"`
+	Token string `json:"token"`
+}
+
+// Decision is what a decided approval sends back to the state machine.
+type Decision struct {
+	Decision   string `json:"decision"` // approve | return
+	By         string `json:"by"`
+	Comment    string `json:"comment"`
+	ApprovalID string `json:"approval_id"`
+}
+
+// RequestApproval records the pending approval of the current level with the task token
+// and mails each approver a link of their own. On a reminder's return to the wait the
+// approval exists already: only the token behind the link changes, and a decision taken
+// while no token was live is delivered now.
+func (s *Steps) RequestApproval(ctx context.Context, in AwaitInput) error {
+	st := in.State
+	ag, v, _, err := s.load(ctx, st)
+	if err != nil {
+		return err
+	}
+	if st.Level < 0 || st.Level >= len(v.Chain) {
+		return fmt.Errorf("level %d outside the chain of %d levels", st.Level, len(v.Chain))
+	}
+	level := v.Chain[st.Level]
+	now := s.Store.Now()
+	a := store.Approval{
+		ID:                    store.RandomID(),
+		Agency:                st.Agency,
+		Year:                  st.Year,
+		Version:               st.Version,
+		Level:                 st.Level,
+		LevelName:             level.Name,
+		ConfidentialityReview: level.ConfidentialityReview,
+		TaskToken:             in.Token,
+		Created:               now,
+		// The link lives as long as the wait can: every reminder interval, plus a day.
+		Expires: now.Add(time.Duration(st.ReminderSeconds*(st.MaxReminders+1))*time.Second + 24*time.Hour),
+	}
+	for _, email := range level.Approvers {
+		a.Recipients = append(a.Recipients, store.Recipient{Email: email, SecretHash: links.Hash(s.Keys.ApprovalSecret(a.ID, email))})
+	}
+	got, created, err := s.Store.CreateApproval(ctx, a)
+	if err != nil {
+		return err
+	}
+	if !created {
+		return s.rearm(ctx, got, in.Token)
+	}
+	if err := s.Store.UpdateStatus(ctx, st.Agency, st.Year, st.Version, store.ReportChange{
+		Status: store.StatusInReview, Level: st.Level, LevelName: level.Name,
+	}, "system"); err != nil {
+		return err
+	}
+	if err := s.Store.Audit(ctx, st.Agency, st.Year, store.AuditEntry{
+		Actor: "system", Action: store.ActionRequest, Version: st.Version, Level: level.Name,
+	}); err != nil {
+		return err
+	}
+	return s.mailApprovers(ctx, ag, v, got, false)
+}
+
+// rearm gives an existing approval the new task token.
+func (s *Steps) rearm(ctx context.Context, a *store.Approval, token string) error {
+	a, err := s.Store.SetTaskToken(ctx, a.ID, token)
+	if err != nil {
+		return err
+	}
+	if a.State == store.ApprovalDecided && !a.Delivered {
+		return Deliver(ctx, s.Store, s.Tasks, a)
+	}
+	return nil
+}
+
+func (s *Steps) mailApprovers(ctx context.Context, ag *store.Agency, v *store.Version, a *store.Approval, reminder bool) error {
+	for _, r := range a.Recipients {
+		link := links.ApprovalURL(s.BaseURL, a.ID, s.Keys.ApprovalSecret(a.ID, r.Email))
+		m := approvalMessage(ag, v, a, r.Email, link, reminder)
+		if err := s.Mail.Send(ctx, m); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Deliver sends a recorded decision to the state machine. The decision is already
+// safe in the table; a token that is no longer live (the wait timed out into a
+// reminder) is not an error, because the next wait delivers it (see rearm).
+func Deliver(ctx context.Context, st *store.Store, tasks TaskAPI, a *store.Approval) error {
+	out, err := decisionJSON(a)
+	if err != nil {
+		return err
+	}
+	_, err = tasks.SendTaskSuccess(ctx, &sfn.SendTaskSuccessInput{TaskToken: &a.TaskToken, Output: &out})
+	if err != nil {
+		if TaskClosed(err) {
+			return nil
+		}
+		return fmt.Errorf("deliver decision of approval %s: %w", a.ID, err)
+	}
+	return st.MarkDelivered(ctx, a.ID)
+}
+
+// RemindResult tells the state machine whether to wait again or give up.
+type RemindResult struct {
+	Overdue   bool `json:"overdue"`
+	Reminders int  `json:"reminders"`
+}
+
+// Remind runs when a level has not decided within the reminder interval: a reminder with
+// the same link, or — after the agency's maximum — the end of the wait (overdue).
+func (s *Steps) Remind(ctx context.Context, in Input) (RemindResult, error) {
+	ag, v, _, err := s.load(ctx, in)
+	if err != nil {
+		return RemindResult{}, err
+	}
+	a, err := s.Store.FindApproval(ctx, in.Agency, in.Year, in.Version, in.Level)
+	if err != nil {
+		return RemindResult{}, err
+	}
+	if a.State == store.ApprovalDecided {
+		// Decided while the wait was timing out: go back to the wait, which delivers it.
+		return RemindResult{Reminders: a.Reminders}, nil
+	}
+	if a.Reminders >= in.MaxReminders {
+		if _, err := s.Store.CloseApproval(ctx, a.ID, "overdue"); err != nil && !store.IsConflict(err) {
+			return RemindResult{}, err
+		}
+		return RemindResult{Overdue: true, Reminders: a.Reminders}, nil
+	}
+	a, err = s.Store.CountReminder(ctx, a.ID)
+	if err != nil {
+		if store.IsConflict(err) { // decided or closed meanwhile
+			return RemindResult{Reminders: a.Reminders}, nil
+		}
+		return RemindResult{}, err
+	}
+	if err := s.Store.Audit(ctx, in.Agency, in.Year, store.AuditEntry{
+		Actor: "system", Action: store.ActionRemind, Version: in.Version, Level: a.LevelName,
+		Comment: fmt.Sprintf("第 %d 次催办", a.Reminders),
+	}); err != nil {
+		return RemindResult{}, err
+	}
+	if err := s.mailApprovers(ctx, ag, v, a, true); err != nil {
+		return RemindResult{}, err
+	}
+	return RemindResult{Reminders: a.Reminders}, nil
+}
+
+// Return kinds: why a report goes back to its drafter.
+const (
+	ReturnInvalid  = "invalid"  // the Validate step found errors
+	ReturnDecision = "returned" // an approver returned it
+	ReturnOverdue  = "overdue"  // no decision after the last reminder
+)
+
+// ReturnInput is the input of the Return step.
+type ReturnInput struct {
+	State    Input     `json:"state"`
+	Kind     string    `json:"kind"`
+	Decision *Decision `json:"decision,omitempty"`
+}
+
+// Return sends the report back to its drafter, with the findings, the approver's
+// comment, or the notice that it is overdue (to the 办公室 too).
+func (s *Steps) Return(ctx context.Context, in ReturnInput) error {
+	st := in.State
+	ag, v, doc, err := s.load(ctx, st)
+	if err != nil {
+		return err
+	}
+	change := store.ReportChange{Status: store.StatusReturned, Level: -1}
+	var m mail.Message
+	action, actor, level := store.ActionReturn, "system", ""
+	if st.Level >= 0 && st.Level < len(v.Chain) {
+		level = v.Chain[st.Level].Name
+	}
+	switch in.Kind {
+	case ReturnInvalid:
+		findings := report.Validate(doc, s.previous(ctx, st.Agency, st.Year))
+		change.Comment = "提交的版本未通过校验，请按提示修改后重新提交。"
+		m = invalidMessage(ag, v, findings, s.reportURL(st))
+		action, level = store.ActionInvalid, ""
+	case ReturnDecision:
+		if in.Decision == nil {
+			return errors.New("return: decision missing")
+		}
+		change.Comment = in.Decision.Comment
+		m = returnedMessage(ag, v, level, in.Decision, s.reportURL(st))
+		actor = in.Decision.By
+	case ReturnOverdue:
+		change.Status = store.StatusOverdue
+		change.Comment = fmt.Sprintf("「%s」逾期未审批，已退回。", level)
+		m = overdueMessage(ag, v, level, s.reportURL(st), officeAddress(ag, s.OperatorEmail))
+		action = store.ActionOverdue
+	default:
+		return fmt.Errorf("return: unknown kind %q", in.Kind)
+	}
+	if err := s.Store.UpdateStatus(ctx, st.Agency, st.Year, st.Version, change, actor); err != nil {
+		if store.IsConflict(err) {
+			// A newer version took over (withdrawn and resubmitted): nothing to return.
+			s.log().WarnContext(ctx, "return of a superseded version ignored", "agency", st.Agency, "year", st.Year, "version", st.Version)
+			return nil
+		}
+		return err
+	}
+	// The approver's own return is in the audit log already (written with the decision).
+	if in.Kind != ReturnDecision {
+		if err := s.Store.Audit(ctx, st.Agency, st.Year, store.AuditEntry{
+			Actor: actor, Action: action, Version: st.Version, Level: level, Comment: change.Comment,
+		}); err != nil {
+			return err
+		}
+	}
+	return s.Mail.Send(ctx, m)
+}
+
+// reportURL is the drafter's page of a report in the web app.
+func (s *Steps) reportURL(st Input) string {
+	return links.URL(s.BaseURL, "reports", st.Agency, fmt.Sprint(st.Year))
+}
+
+// officeAddress is where overdue and failure notices go: the agency's 办公室 address, or
+// the operator's.
+func officeAddress(ag *store.Agency, operator string) []string {
+	if ag != nil && ag.Settings.OfficeEmail != "" {
+		return []string{ag.Settings.OfficeEmail}
+	}
+	if operator != "" {
+		return []string{operator}
+	}
+	return nil
+}

@@ -1,0 +1,257 @@
+// Package store keeps nianbao's state in one DynamoDB table: agencies and their approval
+// chains, users, reports with their drafts, the immutable submitted versions, pending
+// approvals, sign-in links, sessions, publications and the append-only audit log.
+//
+// Every change of state is a conditional write, so a stale save, a second decision on one
+// approval or a second submission of one version loses cleanly (ErrConflict) instead of
+// overwriting. Expiry is checked in code: DynamoDB's TTL only cleans up, and late.
+package store
+
+import (
+	"time"
+)
+
+// Status is where a report stands, as the API reports it.
+type Status string
+
+const (
+	StatusDraft     Status = "draft"
+	StatusInReview  Status = "in_review"
+	StatusReturned  Status = "returned"
+	StatusOverdue   Status = "overdue"
+	StatusPublished Status = "published"
+	StatusFailed    Status = "failed"
+)
+
+// Label is the status in Chinese, as staff see it.
+func (s Status) Label() string {
+	switch s {
+	case StatusDraft:
+		return "草稿"
+	case StatusInReview:
+		return "审批中"
+	case StatusReturned:
+		return "已退回"
+	case StatusOverdue:
+		return "逾期未审批"
+	case StatusPublished:
+		return "已发布"
+	case StatusFailed:
+		return "发布失败"
+	}
+	return string(s)
+}
+
+// Roles a user may hold.
+const (
+	RoleDrafter  = "drafter"
+	RoleApprover = "approver"
+	RoleAdmin    = "admin"
+)
+
+// Level is one step of an agency's approval chain.
+type Level struct {
+	Name      string   `dynamodbav:"name" json:"name" yaml:"name"`
+	Approvers []string `dynamodbav:"approvers" json:"approvers" yaml:"approvers"`
+	// ConfidentialityReview makes approval at this level require the 保密审查 attestation.
+	ConfidentialityReview bool `dynamodbav:"confidentiality_review" json:"confidentiality_review" yaml:"confidentiality_review"`
+}
+
+// Settings are an agency's workflow settings.
+type Settings struct {
+	// ReminderSeconds: no decision within this long → a reminder (default 2 days).
+	ReminderSeconds int `dynamodbav:"reminder_seconds" json:"reminder_seconds" yaml:"reminder_seconds"`
+	// MaxReminders: after this many reminders the report is returned as overdue (default 3).
+	MaxReminders int `dynamodbav:"max_reminders" json:"max_reminders" yaml:"max_reminders"`
+	// OfficeEmail is the 办公室 address told about overdue and failed reports.
+	OfficeEmail string `dynamodbav:"office_email" json:"office_email" yaml:"office_email"`
+}
+
+// Defaults of an agency's settings.
+const (
+	DefaultReminderSeconds = 2 * 24 * 60 * 60
+	DefaultMaxReminders    = 3
+	MinLevels, MaxLevels   = 1, 5
+)
+
+// Agency is a government department with its approval chain.
+type Agency struct {
+	ID       string    `dynamodbav:"id"`
+	Name     string    `dynamodbav:"name"` // as printed in the report title
+	Chain    []Level   `dynamodbav:"chain"`
+	Settings Settings  `dynamodbav:"settings"`
+	Updated  time.Time `dynamodbav:"updated"`
+}
+
+// User is a person who signs in.
+type User struct {
+	Email  string   `dynamodbav:"email"`
+	Name   string   `dynamodbav:"name"`
+	Agency string   `dynamodbav:"agency"`
+	Roles  []string `dynamodbav:"roles,stringset,omitempty"`
+}
+
+// Has reports whether the user holds a role.
+func (u *User) Has(role string) bool {
+	for _, r := range u.Roles {
+		if r == role {
+			return true
+		}
+	}
+	return false
+}
+
+// Report is one agency's report for one year: its draft and where it stands.
+type Report struct {
+	Agency string `dynamodbav:"agency"`
+	Year   int    `dynamodbav:"year"`
+	Status Status `dynamodbav:"status"`
+	// Draft is the report document (JSON) being edited; Rev counts its saves (the ETag).
+	Draft []byte `dynamodbav:"draft"`
+	Rev   int    `dynamodbav:"rev"`
+	// Version is the newest submitted version (0: never submitted).
+	Version int `dynamodbav:"version"`
+	// Level is the index of the approval level the report waits at, while in review.
+	Level     int    `dynamodbav:"level"`
+	LevelName string `dynamodbav:"level_name"`
+	// PublishedVersion is the version the public sees (0: not published).
+	PublishedVersion int       `dynamodbav:"published_version"`
+	ExecutionARN     string    `dynamodbav:"execution_arn"`
+	Updated          time.Time `dynamodbav:"updated"`
+	UpdatedBy        string    `dynamodbav:"updated_by"`
+	// Comment is the last return comment or failure, shown beside the form.
+	Comment string `dynamodbav:"comment"`
+}
+
+// Version is a submitted version of a report: immutable once written.
+type Version struct {
+	Agency           string    `dynamodbav:"agency"`
+	Year             int       `dynamodbav:"year"`
+	Number           int       `dynamodbav:"number"`
+	Document         []byte    `dynamodbav:"document"`
+	SubmittedBy      string    `dynamodbav:"submitted_by"`
+	SubmittedAt      time.Time `dynamodbav:"submitted_at"`
+	CorrectionReason string    `dynamodbav:"correction_reason"`
+	// Chain and Settings as they were at submission: a change of the agency's chain does
+	// not move a report already under way.
+	Chain    []Level  `dynamodbav:"chain"`
+	Settings Settings `dynamodbav:"settings"`
+}
+
+// ApprovalState is where one pending approval stands.
+type ApprovalState string
+
+const (
+	ApprovalPending ApprovalState = "pending"
+	ApprovalDecided ApprovalState = "decided"
+	// ApprovalClosed: the report was withdrawn, or returned as overdue, before a decision.
+	ApprovalClosed ApprovalState = "closed"
+)
+
+// Decisions an approver can take.
+const (
+	DecisionApprove = "approve"
+	DecisionReturn  = "return"
+)
+
+// Recipient is one approver a link was sent to; the secret of the link is kept hashed.
+type Recipient struct {
+	Email      string `dynamodbav:"email"`
+	SecretHash string `dynamodbav:"secret_hash"`
+}
+
+// Approval is the wait for one level's decision on one version.
+type Approval struct {
+	ID                    string        `dynamodbav:"id"`
+	Agency                string        `dynamodbav:"agency"`
+	Year                  int           `dynamodbav:"year"`
+	Version               int           `dynamodbav:"version"`
+	Level                 int           `dynamodbav:"level"`
+	LevelName             string        `dynamodbav:"level_name"`
+	ConfidentialityReview bool          `dynamodbav:"confidentiality_review"`
+	Recipients            []Recipient   `dynamodbav:"recipients"`
+	TaskToken             string        `dynamodbav:"task_token"`
+	State                 ApprovalState `dynamodbav:"state"`
+	Created               time.Time     `dynamodbav:"created"`
+	Expires               time.Time     `dynamodbav:"expires"`
+	Reminders             int           `dynamodbav:"reminders"`
+	Decision              string        `dynamodbav:"decision"`
+	DecidedBy             string        `dynamodbav:"decided_by"`
+	DecidedAt             time.Time     `dynamodbav:"decided_at"`
+	Comment               string        `dynamodbav:"comment"`
+	Attested              bool          `dynamodbav:"attested"`
+	// ClosedReason says why a closed approval ended without a decision.
+	ClosedReason string `dynamodbav:"closed_reason"`
+	// Delivered: the decision reached the state machine (SendTaskSuccess succeeded).
+	Delivered bool `dynamodbav:"delivered"`
+}
+
+// Recipient finds the recipient whose secret hashes to hash.
+func (a *Approval) Recipient(hash string) (Recipient, bool) {
+	for _, r := range a.Recipients {
+		if r.SecretHash == hash {
+			return r, true
+		}
+	}
+	return Recipient{}, false
+}
+
+// AuditEntry is one line of a report's audit log: who did what, when, from where.
+type AuditEntry struct {
+	At      time.Time `dynamodbav:"at" json:"at"`
+	Actor   string    `dynamodbav:"actor" json:"actor"`
+	Action  string    `dynamodbav:"action" json:"action"`
+	Version int       `dynamodbav:"version,omitempty" json:"version,omitempty"`
+	Level   string    `dynamodbav:"level,omitempty" json:"level"`
+	Comment string    `dynamodbav:"comment,omitempty" json:"comment"`
+	IP      string    `dynamodbav:"ip,omitempty" json:"-"`
+}
+
+// Audit actions.
+const (
+	ActionSave      = "save"
+	ActionSubmit    = "submit"
+	ActionWithdraw  = "withdraw"
+	ActionRequest   = "request"   // approval requested from a level
+	ActionApprove   = "approve"   // a level approved
+	ActionReturn    = "return"    // a level returned the report
+	ActionAttest    = "attest"    // 保密审查 attestation given with an approval
+	ActionRemind    = "remind"    // a reminder was sent
+	ActionOverdue   = "overdue"   // returned after the last reminder
+	ActionInvalid   = "invalid"   // the Validate step refused the version
+	ActionPublish   = "publish"   // published
+	ActionFail      = "fail"      // the workflow failed
+	ActionSignIn    = "sign_in"   // (user audit) signed in
+	ActionImport    = "import"    // agency created or updated by admin import
+	ActionCorrected = "corrected" // a correction replaced a published version
+)
+
+// Publication records one published version, for the index pages.
+type Publication struct {
+	AgencyID         string    `dynamodbav:"agency_id"`
+	Agency           string    `dynamodbav:"agency_name"`
+	Year             int       `dynamodbav:"year"`
+	Version          int       `dynamodbav:"version"`
+	PublishedAt      time.Time `dynamodbav:"published_at"`
+	CorrectionReason string    `dynamodbav:"correction_reason"`
+	SHA256           string    `dynamodbav:"sha256"`
+}
+
+// LoginLink is a sign-in link mailed to a user; its secret is kept hashed.
+type LoginLink struct {
+	ID         string    `dynamodbav:"id"`
+	Email      string    `dynamodbav:"email"`
+	SecretHash string    `dynamodbav:"secret_hash"`
+	Created    time.Time `dynamodbav:"created"`
+	Expires    time.Time `dynamodbav:"expires"`
+	Used       bool      `dynamodbav:"used"`
+}
+
+// Session is a signed-in browser; the cookie carries the id, the table a hash of it.
+type Session struct {
+	IDHash  string    `dynamodbav:"id_hash"`
+	Email   string    `dynamodbav:"email"`
+	CSRF    string    `dynamodbav:"csrf"`
+	Created time.Time `dynamodbav:"created"`
+	Expires time.Time `dynamodbav:"expires"`
+}

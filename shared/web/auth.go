@@ -1,0 +1,200 @@
+package web
+
+import (
+	"context"
+	"net/http"
+	"net/mail"
+	"strings"
+	"time"
+
+	"nianbao/shared/links"
+	nbmail "nianbao/shared/mail"
+	"nianbao/shared/store"
+)
+
+type ctxKey int
+
+const userKey ctxKey = 0
+
+// authed lets a request through only with a live session; the user is in the context.
+func (s *Server) authed(h http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		u, err := s.sessionUser(r)
+		if err != nil {
+			if store.IsNotFound(err) {
+				writeError(w, http.StatusUnauthorized, "请先登录。")
+				return
+			}
+			s.internal(w, r, err)
+			return
+		}
+		h(w, r.WithContext(context.WithValue(r.Context(), userKey, u)))
+	}
+}
+
+// sessionUser is the signed-in user of a request; store.ErrNotFound without a session.
+func (s *Server) sessionUser(r *http.Request) (*store.User, error) {
+	c, err := r.Cookie(cookieName)
+	if err != nil || !links.ValidToken(c.Value) {
+		return nil, store.ErrNotFound
+	}
+	ss, err := s.Store.GetSession(r.Context(), links.Hash(c.Value))
+	if err != nil {
+		return nil, err
+	}
+	return s.Store.GetUser(r.Context(), ss.Email)
+}
+
+func userOf(r *http.Request) *store.User {
+	u, _ := r.Context().Value(userKey).(*store.User)
+	return u
+}
+
+// mayDraft reports whether the user may read and edit an agency's reports.
+func mayDraft(u *store.User, agency string) bool {
+	return u != nil && u.Agency == agency && (u.Has(store.RoleDrafter) || u.Has(store.RoleAdmin))
+}
+
+// loginAnswer is the same whether or not the address is known, so sign-in tells nobody
+// who has an account.
+const loginAnswer = "如果该邮箱已登记，登录链接已发出，15 分钟内有效。"
+
+// requestLogin mails a sign-in link.
+func (s *Server) requestLogin(w http.ResponseWriter, r *http.Request) {
+	if !jsonRequest(w, r) {
+		return
+	}
+	var in struct {
+		Email string `json:"email"`
+	}
+	if !readJSON(w, r, &in, false) {
+		return
+	}
+	ok, err := s.sendLoginLink(r, in.Email)
+	switch {
+	case err != nil:
+		s.internal(w, r, err)
+	case !ok:
+		writeError(w, http.StatusUnprocessableEntity, "请输入有效的邮箱地址。")
+	default:
+		writeJSON(w, http.StatusAccepted, map[string]string{"message": loginAnswer})
+	}
+}
+
+// sendLoginLink mails a sign-in link to a known user; ok is false when the address is
+// not an address at all.
+func (s *Server) sendLoginLink(r *http.Request, email string) (ok bool, err error) {
+	addr, err := mail.ParseAddress(strings.TrimSpace(email))
+	if err != nil || addr.Name != "" {
+		return false, nil
+	}
+	u, err := s.Store.GetUser(r.Context(), addr.Address)
+	if err != nil {
+		if store.IsNotFound(err) {
+			s.log().InfoContext(r.Context(), "sign-in link for an unknown address", "ip", clientIP(r))
+			return true, nil
+		}
+		return false, err
+	}
+	now := s.Store.Now()
+	id, secret := store.RandomID(), links.RandomSecret()
+	if err := s.Store.CreateLogin(r.Context(), store.LoginLink{
+		ID: id, Email: u.Email, SecretHash: links.Hash(secret), Created: now, Expires: now.Add(loginLife),
+	}); err != nil {
+		return false, err
+	}
+	link := links.LoginURL(s.BaseURL, id, secret)
+	return true, s.Mail.Send(r.Context(), nbmail.Message{
+		To:      []string{u.Email},
+		Subject: "【年报】登录链接",
+		Text: "登录链接：" + link + "\n\n" +
+			"打开链接后点击「登录」。链接 15 分钟内有效，只能使用一次。\n" +
+			"如果不是您本人申请的，请忽略本邮件。\n",
+		HTML: `<p><a href="` + htmlEscape(link) + `" style="font-size:1.1em;font-weight:bold">登录年报系统</a></p>` +
+			`<p>打开链接后点击「登录」。链接 15 分钟内有效，只能使用一次。</p><p>如果不是您本人申请的，请忽略本邮件。</p>`,
+	})
+}
+
+// loginPage shows the sign-in button. A GET uses nothing up: mail scanners open every
+// link they see.
+func (s *Server) loginPage(w http.ResponseWriter, r *http.Request) {
+	id, secret := r.PathValue("id"), r.PathValue("secret")
+	l, ok := s.liveLogin(r, id, secret)
+	if !ok {
+		s.page(w, r, http.StatusNotFound, "message", pageData{Title: "登录链接已失效",
+			Message: "这个登录链接已使用、已过期或无效。请回到首页重新获取登录链接。", Link: "/", LinkText: "返回首页"})
+		return
+	}
+	s.page(w, r, http.StatusOK, "login", pageData{Title: "登录年报系统", Email: l.Email, CSRF: s.Keys.CSRF("login", id)})
+}
+
+func (s *Server) liveLogin(r *http.Request, id, secret string) (*store.LoginLink, bool) {
+	if !links.ValidToken(id) || !links.ValidToken(secret) {
+		return nil, false
+	}
+	l, err := s.Store.GetLogin(r.Context(), id)
+	if err != nil || l.Used || !s.Store.Now().Before(l.Expires) || !links.Equal(l.SecretHash, links.Hash(secret)) {
+		return nil, false
+	}
+	return l, true
+}
+
+// login uses the link up (once) and starts a session.
+func (s *Server) login(w http.ResponseWriter, r *http.Request) {
+	id, secret := r.PathValue("id"), r.PathValue("secret")
+	r.Body = http.MaxBytesReader(w, r.Body, maxFormBody)
+	if err := r.ParseForm(); err != nil || !links.Equal(r.PostFormValue("csrf"), s.Keys.CSRF("login", id)) {
+		s.page(w, r, http.StatusForbidden, "message", pageData{Title: "无法登录",
+			Message: "表单已失效，请重新打开邮件中的登录链接。", Link: "/", LinkText: "返回首页"})
+		return
+	}
+	if !links.ValidToken(id) || !links.ValidToken(secret) {
+		s.page(w, r, http.StatusNotFound, "message", pageData{Title: "登录链接已失效", Message: "这个登录链接无效。", Link: "/", LinkText: "返回首页"})
+		return
+	}
+	l, err := s.Store.UseLogin(r.Context(), id, links.Hash(secret))
+	if err != nil {
+		if store.IsConflict(err) || store.IsNotFound(err) {
+			s.page(w, r, http.StatusGone, "message", pageData{Title: "登录链接已失效",
+				Message: "这个登录链接已使用或已过期。请回到首页重新获取。", Link: "/", LinkText: "返回首页"})
+			return
+		}
+		s.internal(w, r, err)
+		return
+	}
+	sid := links.RandomSecret()
+	now := s.Store.Now()
+	if err := s.Store.CreateSession(r.Context(), store.Session{
+		IDHash: links.Hash(sid), Email: l.Email, Created: now, Expires: now.Add(sessionLife),
+	}); err != nil {
+		s.internal(w, r, err)
+		return
+	}
+	http.SetCookie(w, &http.Cookie{
+		Name: cookieName, Value: sid, Path: "/", HttpOnly: true, SameSite: http.SameSiteLaxMode,
+		Secure: s.SecureCookies, Expires: now.Add(sessionLife),
+	})
+	s.log().InfoContext(r.Context(), "signed in", "email", l.Email, "ip", clientIP(r))
+	http.Redirect(w, r, "/", http.StatusSeeOther)
+}
+
+func (s *Server) logout(w http.ResponseWriter, r *http.Request) {
+	if c, err := r.Cookie(cookieName); err == nil && links.ValidToken(c.Value) {
+		if err := s.Store.DeleteSession(r.Context(), links.Hash(c.Value)); err != nil {
+			s.internal(w, r, err)
+			return
+		}
+	}
+	http.SetCookie(w, &http.Cookie{Name: cookieName, Value: "", Path: "/", MaxAge: -1, HttpOnly: true,
+		SameSite: http.SameSiteLaxMode, Secure: s.SecureCookies, Expires: time.Unix(0, 0)})
+	writeJSON(w, http.StatusOK, map[string]string{"message": "已退出登录。"})
+}
+
+func (s *Server) me(w http.ResponseWriter, r *http.Request) {
+	u := userOf(r)
+	out := map[string]any{"email": u.Email, "name": u.Name, "agency": u.Agency, "roles": u.Roles}
+	if ag, err := s.Store.GetAgency(r.Context(), u.Agency); err == nil {
+		out["agency_name"] = ag.Name
+	}
+	writeJSON(w, http.StatusOK, out)
+}
