@@ -1,0 +1,88 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+
+	"nianbao/shared/render"
+)
+
+func init() {
+	register("render", "把报告文件生成网页，供离线预览（render FILE -o DIR：写出 DIR/index.html 及样式）", renderCmd)
+}
+
+func renderCmd(_ context.Context, args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("render", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	out := fs.String("o", "", "输出目录（写出 index.html 和 assets/）")
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "用法: nianbao render FILE -o DIR")
+		fs.PrintDefaults()
+	}
+	file, rest := splitFile(args)
+	if err := fs.Parse(rest); err != nil {
+		return exitUsage
+	}
+	if file == "" && fs.NArg() == 1 {
+		file = fs.Arg(0)
+	} else if file == "" || fs.NArg() > 0 {
+		fs.Usage()
+		return exitUsage
+	}
+	if *out == "" {
+		fmt.Fprintln(stderr, "nianbao render: 缺少 -o DIR（输出目录）")
+		fs.Usage()
+		return exitUsage
+	}
+
+	doc, err := readDocument(file)
+	if err != nil {
+		fmt.Fprintf(stderr, "nianbao render: %v\n", err)
+		return exitUsage
+	}
+	var page bytes.Buffer
+	if err := render.Page(&page, doc, nil, render.PageOptions{Place: render.PlacePreview}); err != nil {
+		fmt.Fprintf(stderr, "nianbao render: %v\n", err)
+		return exitFailed
+	}
+	if err := writePreview(*out, page.Bytes()); err != nil {
+		fmt.Fprintf(stderr, "nianbao render: %v\n", err)
+		return exitFailed
+	}
+	fmt.Fprintln(stdout, filepath.Join(*out, "index.html"))
+	return exitOK
+}
+
+// writePreview writes the page and, beside it, the assets folder the page links to.
+func writePreview(dir string, page []byte) error {
+	if err := os.MkdirAll(filepath.Join(dir, "assets"), 0o755); err != nil {
+		return fmt.Errorf("无法创建输出目录: %w", err)
+	}
+	err := fs.WalkDir(render.Assets(), ".", func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		target := filepath.Join(dir, "assets", filepath.FromSlash(path))
+		if d.IsDir() {
+			return os.MkdirAll(target, 0o755)
+		}
+		data, err := fs.ReadFile(render.Assets(), path)
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(target, data, 0o644)
+	})
+	if err != nil {
+		return fmt.Errorf("无法写出样式文件: %w", err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "index.html"), page, 0o644); err != nil {
+		return fmt.Errorf("无法写出网页: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,62 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"nianbao/shared/render"
+)
+
+func TestRenderCommand(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "preview")
+	fixture := filepath.Join("..", "..", "shared", "report", "testdata", "sample-2021.json")
+	for range 2 { // a second run over the same folder replaces the files
+		var stdout, stderr bytes.Buffer
+		if code := dispatch(context.Background(), []string{"render", fixture, "-o", out}, &stdout, &stderr); code != exitOK {
+			t.Fatalf("exit %d: %s", code, stderr.String())
+		}
+		if got := strings.TrimSpace(stdout.String()); got != filepath.Join(out, "index.html") {
+			t.Errorf("stdout %q", got)
+		}
+	}
+	page, err := os.ReadFile(filepath.Join(out, "index.html"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{render.Title("示例市示例区应急管理局", 2025), `href="assets/` + render.StylesheetName + `"`, "预览"} {
+		if !bytes.Contains(page, []byte(want)) {
+			t.Errorf("index.html lacks %q", want)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(out, "assets", render.StylesheetName)); err != nil {
+		t.Errorf("stylesheet not beside the page: %v", err)
+	}
+}
+
+func TestRenderCommandUsage(t *testing.T) {
+	bad := filepath.Join(t.TempDir(), "bad.json")
+	if err := os.WriteFile(bad, []byte(`{"format":"gip-2021","agency":"x","year":2025,"unknown":1}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	fixture := filepath.Join("..", "..", "shared", "report", "testdata", "sample-2021.json")
+	for _, args := range [][]string{
+		{"render"},
+		{"render", fixture},
+		{"render", "-o", t.TempDir()},
+		{"render", filepath.Join(t.TempDir(), "missing.json"), "-o", t.TempDir()},
+		{"render", bad, "-o", t.TempDir()},
+		{"render", fixture, "extra", "-o", t.TempDir()},
+	} {
+		var stdout, stderr bytes.Buffer
+		if code := dispatch(context.Background(), args, &stdout, &stderr); code != exitUsage {
+			t.Errorf("%q: exit %d, want %d (stderr %s)", args, code, exitUsage, stderr.String())
+		}
+		if stderr.Len() == 0 {
+			t.Errorf("%q: nothing on stderr", args)
+		}
+	}
+}

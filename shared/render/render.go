@@ -1,0 +1,325 @@
+// Package render turns a report document into what the public reads: the report page in
+// the layout of the official template, report.json and meta.json beside it, and the
+// agency and site index pages.
+//
+// Every label of the official formats comes from shared/report; this package only adds
+// the words of the page itself (发布日期, 更正记录 …). Pages are static, need no script
+// and forbid scripts through their Content-Security-Policy, load nothing from another
+// host (many government networks block CDNs and web fonts), and link only relatively, so
+// the published tree works under any S3 prefix or static host.
+package render
+
+import (
+	"bufio"
+	"bytes"
+	"embed"
+	"errors"
+	"fmt"
+	"html/template"
+	"io"
+	"io/fs"
+	"strconv"
+	"strings"
+
+	"nianbao/shared/report"
+)
+
+//go:embed templates/*.html
+var templateFS embed.FS
+
+//go:embed assets
+var assetFS embed.FS
+
+// StylesheetName is the stylesheet's path under the assets folder.
+const StylesheetName = "nianbao.css"
+
+// CSP is the Content-Security-Policy of every page: no script at all, styles and images
+// only from the page's own origin, no forms, no <base>. The pages need nothing more, and
+// a mistake in escaping stays inert.
+const CSP = "default-src 'none'; style-src 'self'; img-src 'self'; base-uri 'none'; form-action 'none'"
+
+var tmpl = template.Must(template.New("").ParseFS(templateFS, "templates/*.html"))
+
+// Assets is the folder of files the pages load (the stylesheet), to be written under
+// "assets/" at the root of the published tree, or beside a preview page.
+func Assets() fs.FS {
+	sub, err := fs.Sub(assetFS, "assets")
+	if err != nil {
+		panic(err) // the folder is embedded at build time
+	}
+	return sub
+}
+
+// Place is where a page sits in the published tree. Every relative link of a page (its
+// stylesheet, the index pages, the other versions) is derived from it, in one place.
+//
+//	reports/index.html                          site index
+//	reports/{agency}/index.html                 agency index
+//	reports/{agency}/{year}/index.html          PlaceCurrent
+//	reports/{agency}/{year}/v{n}/index.html     PlaceVersion
+//	reports/assets/nianbao.css
+type Place int
+
+const (
+	// PlacePreview is a page alone in a folder with assets/ beside it (nianbao render,
+	// a draft shown before publication). It links to nothing else.
+	PlacePreview Place = iota
+	// PlaceCurrent is the current version of a year: reports/{agency}/{year}/index.html.
+	PlaceCurrent
+	// PlaceVersion is one immutable version: reports/{agency}/{year}/v{n}/index.html.
+	PlaceVersion
+	placeAgency // reports/{agency}/index.html
+	placeSite   // reports/index.html
+)
+
+// depth is how many folders the page sits below the root of the published tree.
+func (p Place) depth() int {
+	switch p {
+	case PlaceCurrent:
+		return 2
+	case PlaceVersion:
+		return 3
+	case placeAgency:
+		return 1
+	}
+	return 0
+}
+
+// root is the relative path from a page to the root of the published tree.
+func (p Place) root() string { return strings.Repeat("../", p.depth()) }
+
+// yearDir is the relative path from a report page to its year's folder.
+func (p Place) yearDir() string {
+	if p == PlaceVersion {
+		return "../"
+	}
+	return ""
+}
+
+// PageOptions says where a report page is shown.
+type PageOptions struct {
+	Place Place
+	// AssetBase, when set, is the URL of the assets folder instead of the relative path
+	// Place gives (e.g. "/assets/" for the approvers' review page served by the app).
+	AssetBase string
+}
+
+func (o PageOptions) stylesheet() string {
+	base := o.AssetBase
+	if base == "" {
+		base = o.Place.root() + "assets/"
+	} else if !strings.HasSuffix(base, "/") {
+		base += "/"
+	}
+	return base + StylesheetName
+}
+
+// VersionDir is the folder of version n inside its year's folder ("v3").
+func VersionDir(n int) string { return "v" + strconv.Itoa(n) }
+
+// Title is the report's title as the templates print it:
+// 「{agency}{year}年度政府信息公开工作年度报告」.
+func Title(agency string, year int) string {
+	return agency + strconv.Itoa(year) + "年度政府信息公开工作年度报告"
+}
+
+type link struct{ Href, Text string }
+
+type pageView struct {
+	CSP, CSS, Title string
+	NoIndex         bool
+	Nav             []link
+
+	Preview, Archived bool
+	CurrentHref       string
+
+	FormatTitle, FormatDocument string
+	Published, PublishedISO     string
+	Version                     int
+	Corrections                 []correctionView
+	Sections                    []sectionView
+
+	Data   []link
+	SHA256 string
+}
+
+type correctionView struct {
+	Version                 int
+	Published, PublishedISO string
+	Reason                  string
+	Href                    string
+}
+
+type sectionView struct {
+	ID, Heading string
+	Paras       []string
+	Hint        string
+	Table       *tableView
+	Note        []string
+}
+
+type tableView struct {
+	LabelID, Caption, Class string
+	Head                    template.HTML // rendered from the format's labels by compile
+	Bodies                  [][]rowView
+}
+
+type rowView struct {
+	Static, Lead template.HTML // rendered from the format's labels by compile
+	Plain        bool
+	Values       []string  // the numbers of a Plain row
+	Cells        []numView // the numbers of another row, with their opening tags
+}
+
+type numView struct {
+	Open template.HTML // "<td class=\"n\" …>", rendered by compile
+	Text string
+}
+
+// ErrUnknownFormat is matched (errors.Is) when a document's format is not one of
+// shared/report's, or its tables are not laid out for it.
+var ErrUnknownFormat = errors.New("render: document format unknown or tables not of its format")
+
+// Page writes the report page of a document. meta nil renders a preview: no 发布日期, a
+// visible 预览 marker, and robots told not to index it.
+func Page(w io.Writer, doc *report.Document, meta *Meta, opts PageOptions) error {
+	v, err := buildPage(doc, meta, opts)
+	if err != nil {
+		return err
+	}
+	return execute(w, "page", v)
+}
+
+// Article writes only the report itself (title, publication data, sections, tables, 更正
+// 记录) as an <article>, for a page that has its own frame, such as the approvers'
+// review page. The including page must load the stylesheet of Assets.
+func Article(w io.Writer, doc *report.Document, meta *Meta, opts PageOptions) error {
+	v, err := buildPage(doc, meta, opts)
+	if err != nil {
+		return err
+	}
+	return execute(w, "article", v)
+}
+
+func execute(w io.Writer, name string, v any) error {
+	switch w.(type) {
+	case *bytes.Buffer, *bufio.Writer, *strings.Builder:
+		// Already buffered: the template writes many small pieces.
+		if err := tmpl.ExecuteTemplate(w, name, v); err != nil {
+			return fmt.Errorf("render %s: %w", name, err)
+		}
+		return nil
+	}
+	bw := bufio.NewWriterSize(w, 16<<10)
+	if err := tmpl.ExecuteTemplate(bw, name, v); err != nil {
+		return fmt.Errorf("render %s: %w", name, err)
+	}
+	if err := bw.Flush(); err != nil {
+		return fmt.Errorf("render %s: %w", name, err)
+	}
+	return nil
+}
+
+func buildPage(doc *report.Document, meta *Meta, opts PageOptions) (*pageView, error) {
+	f := doc.Spec()
+	if f == nil {
+		return nil, fmt.Errorf("%w: %q", ErrUnknownFormat, doc.Format)
+	}
+	title := Title(doc.Agency, doc.Year)
+	place := opts.Place
+	v := &pageView{
+		CSP: CSP, CSS: opts.stylesheet(), Title: title,
+		FormatTitle: f.Title, FormatDocument: f.Document,
+		Preview: meta == nil,
+		NoIndex: meta == nil || place == PlacePreview,
+	}
+	if place == PlaceCurrent || place == PlaceVersion {
+		year := place.yearDir()
+		v.Nav = []link{
+			{Href: place.root() + "index.html", Text: "政府信息公开工作年度报告"},
+			{Href: year + "../index.html", Text: doc.Agency},
+		}
+		v.Archived = place == PlaceVersion
+		v.CurrentHref = year + "index.html"
+	}
+	if meta != nil {
+		v.Published = DateTime(meta.PublishedAt)
+		v.PublishedISO = machineTime(meta.PublishedAt)
+		v.Version = meta.Version
+		v.SHA256 = meta.SHA256
+		for _, c := range meta.Corrections {
+			cv := correctionView{
+				Version: c.Version, Reason: c.Reason,
+				Published: DateTime(c.PublishedAt), PublishedISO: machineTime(c.PublishedAt),
+			}
+			if place == PlaceCurrent || place == PlaceVersion {
+				cv.Href = place.yearDir() + VersionDir(c.Version) + "/index.html"
+			}
+			v.Corrections = append(v.Corrections, cv)
+		}
+		if place == PlaceCurrent || place == PlaceVersion {
+			v.Data = []link{{Href: "report.json", Text: "report.json"}, {Href: "meta.json", Text: "meta.json"}}
+		}
+	}
+	for i, s := range f.Sections {
+		sv := sectionView{ID: "s" + strconv.Itoa(i+1), Heading: s.Heading}
+		if s.Table != nil {
+			g := doc.Grid(s.Table.Key)
+			if g == nil || g.Table() != s.Table {
+				return nil, fmt.Errorf("%w: table %s", ErrUnknownFormat, s.Table.Key)
+			}
+			sv.Table = fillTable(s.Table, g, sv.ID+"-h", s.Heading)
+			sv.Note = paragraphs(doc.Note(s.Table.Key))
+		} else {
+			sv.Paras = paragraphs(doc.Text(s.Field))
+			if v.Preview {
+				sv.Hint = s.Hint
+			}
+		}
+		v.Sections = append(v.Sections, sv)
+	}
+	return v, nil
+}
+
+// fillTable puts the document's numbers, exactly as entered, into a table's compiled
+// layout. The numbers reach the page through the template, escaped like any text.
+func fillTable(t *report.Table, g *report.Grid, labelID, caption string) *tableView {
+	ct := compiledOf(t)
+	tv := &tableView{LabelID: labelID, Caption: caption, Class: t.Key, Head: ct.Head}
+	tv.Bodies = make([][]rowView, len(ct.Bodies))
+	for i, body := range ct.Bodies {
+		rows := make([]rowView, len(body))
+		for j, cr := range body {
+			rv := rowView{Static: cr.Static, Lead: cr.Lead, Plain: cr.Plain}
+			if cr.Plain {
+				rv.Values = make([]string, len(cr.nums))
+				for k, c := range cr.nums {
+					rv.Values[k] = g.At(c.row, c.col).String()
+				}
+			} else {
+				rv.Cells = make([]numView, len(cr.nums))
+				for k, c := range cr.nums {
+					rv.Cells[k] = numView{Open: cr.Opens[k], Text: g.At(c.row, c.col).String()}
+				}
+			}
+			rows[j] = rv
+		}
+		tv.Bodies[i] = rows
+	}
+	return tv
+}
+
+// paragraphs splits a text into the paragraphs its author typed, one per line; blank
+// lines and the full-width spaces clerks indent with are dropped (the stylesheet indents).
+func paragraphs(s string) []string {
+	if s == "" {
+		return nil
+	}
+	var ps []string
+	for line := range strings.Lines(s) {
+		if p := strings.TrimSpace(line); p != "" {
+			ps = append(ps, p)
+		}
+	}
+	return ps
+}
