@@ -232,15 +232,15 @@ func StepFunctions() []string {
 	return out
 }
 
-// StartStep is the whole main of a step function: wiring, then lambda.Start.
-func StartStep(logicalID string) {
+// UseJSONLogs makes slog write JSON, as Lambda's JSON log format expects.
+func UseJSONLogs() {
 	slog.SetDefault(slog.New(slog.NewJSONHandler(os.Stdout, nil)))
-	h, err := StepHandler(context.Background(), logicalID, os.Getenv)
-	if err != nil {
-		slog.Error("cannot start", "function", logicalID, "err", err)
-		os.Exit(1)
-	}
-	lambda.Start(h)
+}
+
+// Fatal ends a function that cannot start, saying why in the log.
+func Fatal(function string, err error) {
+	slog.Error("cannot start", "function", function, "err", err)
+	os.Exit(1)
 }
 
 func smtpSender(ctx context.Context, cfg Config, secrets secretGetter) (mail.Sender, error) {
