@@ -21,6 +21,10 @@ export NIANBAO_PYTHON
 moto:
 	@mkdir -p bin
 	@set -e; \
+	if [ "$(origin NIANBAO_PYTHON)" = environment ] && ! "$$NIANBAO_PYTHON" -c '$(MOTO_CHECK)' 2>/dev/null; then \
+	  echo "NIANBAO_PYTHON=$$NIANBAO_PYTHON has no moto 5 with its server; unset it, or install moto there."; \
+	  exit 1; \
+	fi; \
 	if [ -n "$$NIANBAO_PYTHON" ] && "$$NIANBAO_PYTHON" -c '$(MOTO_CHECK)' 2>/dev/null; then \
 	  py="$$NIANBAO_PYTHON"; \
 	elif command -v python3 >/dev/null && python3 -c '$(MOTO_CHECK)' 2>/dev/null; then \
