@@ -11,19 +11,11 @@ import (
 	"strings"
 	"time"
 
+	"nianbao/infra/local"
 	"nianbao/infra/stack"
 )
 
 func init() { register("run", "启动本地系统（moto + 网关 + 网页）", runCmd) }
-
-// The handlers of the template's functions, by logical id. The wiring of
-// the real handlers (shared/app) fills these from its own file's init;
-// until a function has one, `nianbao run` gives it a stand-in that fails,
-// naming the function.
-var (
-	runLambdas = map[string]stack.LambdaFactory{}
-	runHTTP    = map[string]stack.HTTPFactory{}
-)
 
 // paramFlags collects repeated -param Key=Value.
 type paramFlags map[string]string
@@ -49,6 +41,7 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	port := fs.Int("port", defPort, "网页端口（默认取环境变量 PORT，否则 8080）")
 	tmpl := fs.String("template", "", "SAM 模板（默认：模块根目录的 template.yaml）")
 	verbose := fs.Bool("v", false, "输出 moto 的请求日志和每次函数调用")
+	noDemo := fs.Bool("no-demo", false, "不导入示例机关 demo 和它的用户")
 	params := paramFlags{}
 	fs.Var(params, "param", "覆盖模板参数，Key=Value，可重复")
 	fs.Usage = func() {
@@ -72,27 +65,35 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 
 	start := time.Now()
-	st, err := stack.Start(ctx, stack.Options{
-		TemplatePath: *tmpl,
-		Parameters:   params,
-		WebPort:      *port,
-		Lambdas:      runLambdas,
-		HTTP:         runHTTP,
-		StandIns:     true,
-		Endpoint:     os.Getenv("AWS_ENDPOINT_URL"),
-		Log:          log,
-		MotoLog:      motoLog,
-		Verbose:      *verbose,
-	})
+	opts := local.Options()
+	opts.TemplatePath = *tmpl
+	opts.Parameters = params
+	opts.WebPort = *port
+	opts.Endpoint = os.Getenv("AWS_ENDPOINT_URL")
+	opts.Log = log
+	opts.MotoLog = motoLog
+	opts.Verbose = *verbose
+	st, err := stack.Start(ctx, opts)
 	if err != nil {
 		fmt.Fprintln(stderr, "nianbao run:", err)
 		return exitFailed
 	}
 	defer st.Stop()
+	if !*noDemo {
+		if err := local.SeedDemo(ctx, st); err != nil {
+			fmt.Fprintln(stderr, "nianbao run: 导入示例数据失败:", err)
+			return exitFailed
+		}
+	}
 
 	fmt.Fprintf(stdout, "nianbao 本地系统已启动（%.1f 秒）\n", time.Since(start).Seconds())
 	fmt.Fprintf(stdout, "  网页          %s\n", st.WebURL)
+	fmt.Fprintf(stdout, "  本地邮箱      %s_local/mail/view   （登录链接和审批链接都在这里）\n", st.WebURL)
+	fmt.Fprintf(stdout, "  已发布的报告  %s_local/site/reports/\n", st.WebURL)
 	fmt.Fprintf(stdout, "  本地资源      %s_local/\n", st.WebURL)
+	if !*noDemo {
+		fmt.Fprintln(stdout, "  示例机关 demo（示例区应急管理局）：起草人 drafter@demo.local；审批人 section@、office@、director@demo.local")
+	}
 	fmt.Fprintf(stdout, "  AWS 端点      %s\n", st.Endpoint)
 	if st.MotoURL != "" {
 		fmt.Fprintf(stdout, "  moto          %s/moto-api/   （moto %s，补丁：%s）\n", st.MotoURL, st.Info.Moto, strings.Join(st.Info.Workarounds, ", "))

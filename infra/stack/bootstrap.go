@@ -3,6 +3,7 @@ package stack
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -14,6 +15,8 @@ import (
 	ddbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+	smtypes "github.com/aws/aws-sdk-go-v2/service/secretsmanager/types"
 	"github.com/aws/aws-sdk-go-v2/service/sesv2"
 	sestypes "github.com/aws/aws-sdk-go-v2/service/sesv2/types"
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
@@ -36,6 +39,7 @@ var (
 		"PublicAccessBlockConfiguration", "OwnershipControls", "BucketEncryption",
 		"LifecycleConfiguration", "WebsiteConfiguration", "Tags", "NotificationConfiguration",
 		"LoggingConfiguration"}
+	secretProps   = []string{"Name", "Description", "GenerateSecretString", "SecretString", "KmsKeyId", "Tags"}
 	identityProps = []string{"EmailIdentity", "DkimAttributes", "DkimSigningAttributes",
 		"ConfigurationSetAttributes", "FeedbackAttributes", "MailFromAttributes"}
 )
@@ -46,6 +50,7 @@ type clients struct {
 	s3  *s3.Client
 	ses *sesv2.Client
 	sfn *sfn.Client
+	sm  *secretsmanager.Client
 }
 
 func newClients(cfg aws.Config) clients {
@@ -54,6 +59,7 @@ func newClients(cfg aws.Config) clients {
 		s3:  s3.NewFromConfig(cfg, awsconf.S3Options(cfg)),
 		ses: sesv2.NewFromConfig(cfg),
 		sfn: sfn.NewFromConfig(cfg),
+		sm:  secretsmanager.NewFromConfig(cfg),
 	}
 }
 
@@ -93,12 +99,53 @@ func (m *model) bootstrap(ctx context.Context, c clients) error {
 			return fmt.Errorf("create %s (bucket %s): %w", id, name, err)
 		}
 	}
+	for _, id := range m.ids(kindSecret) {
+		if err := m.createSecret(ctx, c.sm, id); err != nil {
+			return err
+		}
+	}
 	for _, id := range m.ids(kindStateMachine) {
 		if err := m.createStateMachine(ctx, c.sfn, id); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// createSecret creates a secret with its SecretString, or with a random value where
+// the template asks CloudFormation to generate one. A secret kept from an earlier run
+// keeps its value.
+func (m *model) createSecret(ctx context.Context, client *secretsmanager.Client, id string) error {
+	name, err := m.name(id)
+	if err != nil {
+		return err
+	}
+	value := ""
+	if v := m.prop(id, "SecretString"); v != nil {
+		if value, err = m.r.resolveString(v, id+".SecretString"); err != nil {
+			return err
+		}
+	} else {
+		value = randomSecret(64)
+	}
+	_, err = client.CreateSecret(ctx, &secretsmanager.CreateSecretInput{Name: aws.String(name), SecretString: aws.String(value)})
+	var exists *smtypes.ResourceExistsException
+	if err != nil && !errors.As(err, &exists) {
+		return fmt.Errorf("create %s (secret %s): %w", id, name, err)
+	}
+	return nil
+}
+
+// randomSecret is what GenerateSecretString with ExcludePunctuation gives: letters and
+// digits.
+func randomSecret(n int) string {
+	const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+	b := make([]byte, n)
+	rand.Read(b)
+	for i := range b {
+		b[i] = alphabet[int(b[i])%len(alphabet)]
+	}
+	return string(b)
 }
 
 func checkProps(r *Resource, known []string) error {
@@ -193,6 +240,14 @@ func (m *model) validate() error {
 	}
 	for _, id := range m.ids(kindTable) {
 		if _, _, err := m.tableInput(id); err != nil {
+			return err
+		}
+	}
+	for _, id := range m.ids(kindSecret) {
+		if err := checkProps(m.t.Resources[id], secretProps); err != nil {
+			return err
+		}
+		if _, err := m.name(id); err != nil {
 			return err
 		}
 	}

@@ -32,6 +32,8 @@ type gateway struct {
 	mu        sync.RWMutex
 	functions map[string]*function // by function name
 	async     sync.WaitGroup
+
+	mail mailbox // SES v2 messages sent through the gateway
 }
 
 // function is one Lambda function of the template, running in-process.
@@ -80,6 +82,10 @@ func (g *gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 				return
 			}
 		}
+	}
+	if r.Method == http.MethodPost && r.URL.Path == sesSendPath {
+		g.captureMail(w, r)
+		return
 	}
 	g.proxy.ServeHTTP(w, r)
 }

@@ -24,6 +24,7 @@ const (
 	kindBucket                    // S3 bucket in moto
 	kindEmailIdentity             // SES v2 identity in moto
 	kindStateMachine              // Step Functions state machine in moto
+	kindSecret                    // Secrets Manager secret in moto (Ref: its name, which GetSecretValue takes like an ARN)
 )
 
 // resourceTypes is the one list of the resource types the local stack knows.
@@ -40,6 +41,7 @@ var resourceTypes = map[string]struct {
 	"AWS::SES::EmailIdentity":          {kind: kindEmailIdentity},
 	"AWS::Serverless::StateMachine":    {kind: kindStateMachine},
 	"AWS::StepFunctions::StateMachine": {kind: kindStateMachine},
+	"AWS::SecretsManager::Secret":      {kind: kindSecret},
 
 	"AWS::Serverless::HttpApi":             {why: "the function with the HttpApi event is served on the web port"},
 	"AWS::Logs::LogGroup":                  {why: "handlers log to the terminal"},
@@ -134,6 +136,8 @@ func (m *model) name(id string) (string, error) {
 		prop, def = "BucketName", strings.ToLower(StackName+"-"+id)
 	case kindEmailIdentity:
 		prop = "EmailIdentity"
+	case kindSecret:
+		prop, def = "Name", StackName+"-"+id
 	case kindStateMachine:
 		prop, def = "Name", id
 		if res.Type == "AWS::StepFunctions::StateMachine" {

@@ -64,6 +64,11 @@ type Options struct {
 	// Env is added to every function's environment, over the template's.
 	Env map[string]string
 
+	// SiteBucket is the logical id of the bucket the local stack serves at
+	// /_local/site/ (what CloudFront serves on AWS); functions then get SITE_URL
+	// pointing there. Empty: no site.
+	SiteBucket string
+
 	// Python runs moto; default FindPython.
 	Python string
 
@@ -275,6 +280,11 @@ func (s *Stack) buildHandlers(ctx context.Context, base context.Context) error {
 		s.gw.setFunctions(fs)
 	}
 	s.mux.HandleFunc("/_local/{$}", s.serveIndex)
+	s.mux.HandleFunc("GET /_local/mail", s.serveMailJSON)
+	s.mux.HandleFunc("GET /_local/mail/view", s.serveMailPage)
+	if s.opts.SiteBucket != "" {
+		s.mux.HandleFunc("GET "+siteRoot, s.serveSite)
+	}
 	if web != nil {
 		s.mux.Handle("/", web)
 	} else {
@@ -311,6 +321,10 @@ func (s *Stack) stackEnv(key string) string {
 		return ""
 	case "BASE_URL":
 		return strings.TrimSuffix(s.WebURL, "/")
+	case "SITE_URL":
+		if s.opts.SiteBucket != "" {
+			return strings.TrimSuffix(s.WebURL, "/") + siteRoot
+		}
 	}
 	return os.Getenv(key)
 }
@@ -334,6 +348,10 @@ func (s *Stack) Getenv(logicalID string) func(string) string {
 		case "AWS_ENDPOINT_URL", "AWS_REGION", "AWS_DEFAULT_REGION", "AWS_ACCESS_KEY_ID",
 			"AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "BASE_URL":
 			return s.stackEnv(key)
+		case "SITE_URL":
+			if s.opts.SiteBucket != "" {
+				return s.stackEnv(key)
+			}
 		case "AWS_LAMBDA_FUNCTION_NAME":
 			if name != "" {
 				return name

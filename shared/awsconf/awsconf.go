@@ -68,5 +68,8 @@ func S3Options(cfg aws.Config) func(*s3.Options) {
 		if custom {
 			o.UsePathStyle = true
 		}
+		// moto (and many S3-compatible stores) send no checksums; the SDK would log a
+		// debug line for every object read.
+		o.DisableLogOutputChecksumValidationSkipped = true
 	}
 }

@@ -157,12 +157,14 @@ func (s *Store) get(ctx context.Context, pk, sk string, v any) error {
 // query reads every item of a partition whose sort key starts with prefix, in order.
 func (s *Store) query(ctx context.Context, pk, prefix string, projection string, each func(map[string]types.AttributeValue) error) error {
 	in := &dynamodb.QueryInput{
-		TableName:              &s.table,
-		KeyConditionExpression: aws.String("PK = :pk AND begins_with(SK, :p)"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{
-			":pk": str(pk), ":p": str(prefix),
-		},
-		ConsistentRead: aws.Bool(true),
+		TableName:                 &s.table,
+		KeyConditionExpression:    aws.String("PK = :pk"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(pk)},
+		ConsistentRead:            aws.Bool(true),
+	}
+	if prefix != "" { // DynamoDB refuses begins_with an empty string
+		in.KeyConditionExpression = aws.String("PK = :pk AND begins_with(SK, :p)")
+		in.ExpressionAttributeValues[":p"] = str(prefix)
 	}
 	if projection != "" {
 		in.ProjectionExpression = &projection

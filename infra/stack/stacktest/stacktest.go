@@ -130,6 +130,7 @@ func (s *Stack) Reset(ctx context.Context) error {
 	if resp.StatusCode != http.StatusOK {
 		return fmt.Errorf("stacktest: reset moto: %s", resp.Status)
 	}
+	s.ResetMailbox()
 	return s.Bootstrap(ctx)
 }
 

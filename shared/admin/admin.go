@@ -1,0 +1,187 @@
+// Package admin creates and updates agencies, their approval chains and their users
+// from a YAML file (`nianbao admin import agencies.yaml`), idempotently: importing the
+// same file twice leaves the table as importing it once.
+package admin
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"net/mail"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+
+	"nianbao/shared/render"
+	"nianbao/shared/store"
+)
+
+// File is the import file.
+type File struct {
+	Agencies []Agency `yaml:"agencies"`
+	Users    []User   `yaml:"users"`
+}
+
+// Agency is one agency in the file.
+type Agency struct {
+	ID              string  `yaml:"id"`
+	Name            string  `yaml:"name"`
+	OfficeEmail     string  `yaml:"office_email"`
+	ReminderSeconds int     `yaml:"reminder_seconds"`
+	MaxReminders    int     `yaml:"max_reminders"`
+	Chain           []Level `yaml:"chain"`
+}
+
+// Level is one approval level in the file. ConfidentialityReview is on by default for a
+// level whose name contains 办公室 (the office does the 保密审查).
+type Level struct {
+	Name                  string   `yaml:"name"`
+	Approvers             []string `yaml:"approvers"`
+	ConfidentialityReview *bool    `yaml:"confidentiality_review"`
+}
+
+// User is one user in the file.
+type User struct {
+	Email  string   `yaml:"email"`
+	Name   string   `yaml:"name"`
+	Agency string   `yaml:"agency"`
+	Roles  []string `yaml:"roles"`
+}
+
+// Parse reads an import file strictly (unknown keys are errors) and checks it whole,
+// so that nothing is written from a file with a mistake in it.
+func Parse(data []byte) (*File, error) {
+	var f File
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	if err := dec.Decode(&f); err != nil {
+		return nil, fmt.Errorf("导入文件格式错误：%w", err)
+	}
+	if err := f.check(); err != nil {
+		return nil, err
+	}
+	return &f, nil
+}
+
+func (f *File) check() error {
+	var errs []error
+	agencies := map[string]bool{}
+	for i, a := range f.Agencies {
+		where := fmt.Sprintf("agencies[%d]（%s）", i, a.ID)
+		if !render.ValidAgencyID(a.ID) {
+			errs = append(errs, fmt.Errorf("%s：id 须为 1 至 64 个英文字母、数字、-、_ 或 .", where))
+		}
+		if agencies[a.ID] {
+			errs = append(errs, fmt.Errorf("%s：id 重复", where))
+		}
+		agencies[a.ID] = true
+		if strings.TrimSpace(a.Name) == "" {
+			errs = append(errs, fmt.Errorf("%s：缺少机关名称 name", where))
+		}
+		if a.OfficeEmail != "" && !validEmail(a.OfficeEmail) {
+			errs = append(errs, fmt.Errorf("%s：office_email %q 不是有效的邮箱", where, a.OfficeEmail))
+		}
+		if a.ReminderSeconds < 0 || a.MaxReminders < 0 {
+			errs = append(errs, fmt.Errorf("%s：reminder_seconds 和 max_reminders 不能为负数", where))
+		}
+		if len(a.Chain) < store.MinLevels || len(a.Chain) > store.MaxLevels {
+			errs = append(errs, fmt.Errorf("%s：审批流程 chain 须有 %d 至 %d 级，实有 %d 级", where, store.MinLevels, store.MaxLevels, len(a.Chain)))
+		}
+		for j, l := range a.Chain {
+			lw := fmt.Sprintf("%s chain[%d]", where, j)
+			if strings.TrimSpace(l.Name) == "" {
+				errs = append(errs, fmt.Errorf("%s：缺少级别名称 name", lw))
+			}
+			if len(l.Approvers) == 0 {
+				errs = append(errs, fmt.Errorf("%s（%s）：至少要有一位审批人 approvers", lw, l.Name))
+			}
+			for _, e := range l.Approvers {
+				if !validEmail(e) {
+					errs = append(errs, fmt.Errorf("%s（%s）：审批人 %q 不是有效的邮箱", lw, l.Name, e))
+				}
+			}
+		}
+	}
+	users := map[string]bool{}
+	for i, u := range f.Users {
+		where := fmt.Sprintf("users[%d]（%s）", i, u.Email)
+		if !validEmail(u.Email) {
+			errs = append(errs, fmt.Errorf("%s：email 不是有效的邮箱", where))
+		}
+		key := strings.ToLower(u.Email)
+		if users[key] {
+			errs = append(errs, fmt.Errorf("%s：email 重复", where))
+		}
+		users[key] = true
+		if !agencies[u.Agency] {
+			errs = append(errs, fmt.Errorf("%s：机关 %q 不在本文件的 agencies 中", where, u.Agency))
+		}
+		if len(u.Roles) == 0 {
+			errs = append(errs, fmt.Errorf("%s：至少要有一个角色 roles（drafter、approver、admin）", where))
+		}
+		for _, r := range u.Roles {
+			switch r {
+			case store.RoleDrafter, store.RoleApprover, store.RoleAdmin:
+			default:
+				errs = append(errs, fmt.Errorf("%s：未知角色 %q（可用：drafter、approver、admin）", where, r))
+			}
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func validEmail(s string) bool {
+	a, err := mail.ParseAddress(s)
+	return err == nil && a.Name == "" && a.Address == s
+}
+
+// Summary says what an import wrote.
+type Summary struct {
+	Agencies, Users int
+}
+
+// Import writes the file's agencies and users.
+func Import(ctx context.Context, st *store.Store, f *File) (Summary, error) {
+	var sum Summary
+	for _, a := range f.Agencies {
+		ag := store.Agency{
+			ID: a.ID, Name: strings.TrimSpace(a.Name),
+			Settings: store.Settings{
+				ReminderSeconds: a.ReminderSeconds, MaxReminders: a.MaxReminders, OfficeEmail: a.OfficeEmail,
+			},
+		}
+		if ag.Settings.ReminderSeconds == 0 {
+			ag.Settings.ReminderSeconds = store.DefaultReminderSeconds
+		}
+		if ag.Settings.MaxReminders == 0 {
+			ag.Settings.MaxReminders = store.DefaultMaxReminders
+		}
+		for _, l := range a.Chain {
+			review := strings.Contains(l.Name, "办公室")
+			if l.ConfidentialityReview != nil {
+				review = *l.ConfidentialityReview
+			}
+			ag.Chain = append(ag.Chain, store.Level{Name: strings.TrimSpace(l.Name), Approvers: lower(l.Approvers), ConfidentialityReview: review})
+		}
+		if err := st.PutAgency(ctx, ag); err != nil {
+			return sum, err
+		}
+		sum.Agencies++
+	}
+	for _, u := range f.Users {
+		if err := st.PutUser(ctx, store.User{Email: u.Email, Name: u.Name, Agency: u.Agency, Roles: u.Roles}); err != nil {
+			return sum, err
+		}
+		sum.Users++
+	}
+	return sum, nil
+}
+
+func lower(ss []string) []string {
+	out := make([]string, len(ss))
+	for i, s := range ss {
+		out[i] = strings.ToLower(strings.TrimSpace(s))
+	}
+	return out
+}
