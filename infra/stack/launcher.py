@@ -159,6 +159,154 @@ def _patch_send_task_failure():
     StepFunctionResponse.send_task_failure = send_task_failure
 
 
+def _stop_leaves_waits_running():
+    """moto 5.2.1's StopExecution marks the program stopped but leaves a task
+    waiting for its token (or heartbeat) waiting: the execution stays RUNNING
+    until the wait times out, then its Catch runs on and the execution ends
+    FAILED. AWS aborts it at once."""
+    import inspect
+
+    from moto.stepfunctions.parser.asl.eval.environment import Environment
+
+    return "interrupt" not in inspect.getsource(Environment.set_stop)
+
+
+def _patch_stop():
+    """StopExecution interrupts the execution's waits, and a stopped program
+    stays stopped (ABORTED) whatever the interrupted task raises afterwards."""
+    from moto.stepfunctions.parser.asl.eval.environment import Environment
+    from moto.stepfunctions.parser.asl.eval.program_state import ProgramStopped
+
+    set_stop, set_error, set_timed_out = Environment.set_stop, Environment.set_error, Environment.set_timed_out
+
+    def stop(self, stop_date, cause, error):
+        set_stop(self, stop_date=stop_date, cause=cause, error=error)
+        pool = getattr(self.callback_pool_manager, "_pool", {})
+        for endpoint in list(pool.values()):
+            endpoint.interrupt_all()
+
+    def error(self, error):
+        if not isinstance(self._program_state, ProgramStopped):
+            set_error(self, error)
+
+    def timed_out(self):
+        if not isinstance(self._program_state, ProgramStopped):
+            set_timed_out(self)
+
+    Environment.set_stop, Environment.set_error, Environment.set_timed_out = stop, error, timed_out
+
+
+def _closed_tokens_accept_callbacks():
+    """moto 5.2.1 never marks a task token as used up: SendTaskSuccess with the
+    token of a task that timed out (or already ended) "succeeds" and the
+    outcome is lost. AWS answers TaskTimedOut, which is how a caller learns
+    that its decision did not reach the execution."""
+    import inspect
+
+    from moto.stepfunctions.parser.asl.component.state.exec.state_task.service import (
+        state_task_service_callback,
+    )
+
+    return ".report(" not in inspect.getsource(state_task_service_callback)
+
+
+def _patch_closed_tokens():
+    """Once a waitForTaskToken task is over (its output taken, its error raised,
+    or its TimeoutSeconds passed), its token answers TaskTimedOut. This is
+    moto's StateTaskServiceCallback._eval_body with the token marked at the end;
+    the outer timeout fires before the inner wait returns, so only here is the
+    end of the task known in time."""
+    from moto.stepfunctions.parser.asl.component.state.exec.state_task.service.resource import (
+        ResourceCondition,
+    )
+    from moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service import (
+        StateTaskService,
+    )
+    from moto.stepfunctions.parser.asl.component.state.exec.state_task.service.state_task_service_callback import (
+        StateTaskServiceCallback,
+    )
+    from moto.stepfunctions.parser.asl.eval.callback.callback import CallbackConsumerTimeout
+
+    def eval_body(self, env):
+        token = None
+        if (
+            self._is_integration_pattern()
+            and ResourceCondition.WaitForTaskToken in self._supported_integration_patterns
+        ):
+            self._assert_integration_pattern_is_supported()
+            token = env.states.context_object.update_task_token()
+            env.callback_pool_manager.add(token)
+        try:
+            StateTaskService._eval_body(self, env=env)
+        finally:
+            endpoint = env.callback_pool_manager.get(token) if token else None
+            if endpoint is not None and endpoint.consumer_error is None:
+                endpoint.report(CallbackConsumerTimeout())
+        env.states.context_object.context_object_data.pop("Task", None)
+
+    StateTaskServiceCallback._eval_body = eval_body
+    _patch_task_errors()
+
+
+def _patch_task_errors():
+    """Answer a used-up token as AWS does. moto's backend turns the pool's
+    CallbackNotifyConsumerError into its own TaskTimedOut/TaskDoesNotExist, but
+    tests the wrong object (so never TaskTimedOut) and builds the exception
+    without its message (a TypeError: HTTP 500). The pool raises the AWS error
+    itself instead."""
+    from moto.core.exceptions import JsonRESTError
+    from moto.stepfunctions.parser.asl.eval.callback.callback import (
+        CallbackConsumerTimeout,
+        CallbackPoolManager,
+    )
+
+    def refuse(endpoint):
+        if isinstance(endpoint.consumer_error, CallbackConsumerTimeout):
+            raise JsonRESTError("TaskTimedOut", "Task Timed Out")
+        raise JsonRESTError("TaskDoesNotExist", "Task Does Not Exist")
+
+    notify, heartbeat = CallbackPoolManager.notify, CallbackPoolManager.heartbeat
+
+    def checked(method):
+        def call(self, callback_id, *args, **kwargs):
+            endpoint = self._pool.get(callback_id)
+            if endpoint is not None and endpoint.consumer_error is not None:
+                refuse(endpoint)
+            return method(self, callback_id, *args, **kwargs)
+
+        return call
+
+    CallbackPoolManager.notify, CallbackPoolManager.heartbeat = checked(notify), checked(heartbeat)
+
+
+def _dynamodb_writes_unlocked():
+    """moto's DynamoDB evaluates a condition and then writes, with no lock, while
+    its server answers requests on many threads: two concurrent conditional
+    writes can both pass. DynamoDB makes each write atomic."""
+    import inspect
+
+    from moto.dynamodb.models import DynamoDBBackend
+
+    return "lock" not in inspect.getsource(DynamoDBBackend.update_item).lower()
+
+
+def _patch_dynamodb_writes():
+    """One lock around every item write, so a condition and its write are atomic."""
+    from moto.dynamodb.models import DynamoDBBackend
+
+    lock = threading.RLock()
+
+    def locked(method):
+        def write(self, *args, **kwargs):
+            with lock:
+                return method(self, *args, **kwargs)
+
+        return write
+
+    for name in ("put_item", "update_item", "delete_item", "transact_write_items"):
+        setattr(DynamoDBBackend, name, locked(getattr(DynamoDBBackend, name)))
+
+
 def apply_workarounds():
     applied = []
     if os.environ.get("NIANBAO_MOTO_WORKAROUNDS") == "off":
@@ -178,6 +326,15 @@ def apply_workarounds():
     if _send_task_failure_drops_cause():
         _patch_send_task_failure()
         applied.append("stepfunctions-send-task-failure-cause")
+    if _stop_leaves_waits_running():
+        _patch_stop()
+        applied.append("stepfunctions-stop-execution")
+    if _closed_tokens_accept_callbacks():
+        _patch_closed_tokens()
+        applied.append("stepfunctions-closed-task-token")
+    if _dynamodb_writes_unlocked():
+        _patch_dynamodb_writes()
+        applied.append("dynamodb-atomic-conditional-writes")
     return applied
 
 

@@ -600,3 +600,140 @@ func eventTypes(events []sfntypes.HistoryEvent) []string {
 	}
 	return out
 }
+
+// StopExecution of an execution waiting for a task token aborts it at once, as on AWS:
+// no Catch runs afterwards (moto 5.2.1 needs the launcher's work-around for this).
+func TestStopExecutionAbortsAWait(t *testing.T) {
+	st.ResetT(t)
+	drainTokens()
+	ctx := ctxT(t, 20*time.Second)
+	arn, err := st.StartExecution(ctx, "CallbackMachine", map[string]any{"report": "2024"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-tokens:
+	case <-ctx.Done():
+		t.Fatal("the callback task was not invoked")
+	}
+	if _, err := st.SFN.StopExecution(ctx, &sfn.StopExecutionInput{ExecutionArn: aws.String(arn), Error: aws.String("Withdrawn")}); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(time.Second) // well before the task's 2 s heartbeat timeout
+	var status sfntypes.ExecutionStatus
+	for time.Now().Before(deadline) {
+		out, err := st.SFN.DescribeExecution(ctx, &sfn.DescribeExecutionInput{ExecutionArn: aws.String(arn)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if status = out.Status; status != sfntypes.ExecutionStatusRunning {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if status != sfntypes.ExecutionStatusAborted {
+		t.Fatalf("status one second after StopExecution: %s, want ABORTED", status)
+	}
+	time.Sleep(2500 * time.Millisecond) // past the heartbeat timeout: nothing more may happen
+	out, _ := st.SFN.DescribeExecution(ctx, &sfn.DescribeExecutionInput{ExecutionArn: aws.String(arn)})
+	if out.Status != sfntypes.ExecutionStatusAborted {
+		t.Errorf("status after the wait's timeout: %s, want ABORTED still", out.Status)
+	}
+	history, err := st.History(ctx, arn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range history {
+		if d := e.StateEnteredEventDetails; d != nil && aws.ToString(d.Name) != "Wait for approval" {
+			t.Errorf("state %s ran after the stop", aws.ToString(d.Name))
+		}
+	}
+}
+
+// A token whose wait is over answers TaskTimedOut while the execution goes on (as
+// after a reminder): a decision sent with it must not be taken as delivered, and the
+// live token still works (moto 5.2.1 needs the launcher's work-around).
+func TestUsedUpTokenAnswersTaskTimedOut(t *testing.T) {
+	st.ResetT(t)
+	drainTokens()
+	ctx := ctxT(t, 20*time.Second)
+	arn, err := st.StartExecution(ctx, "RearmMachine", map[string]any{"report": "2024"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	next := func() string {
+		select {
+		case ev := <-tokens:
+			return ev.Token
+		case <-ctx.Done():
+			t.Fatal("the callback task was not invoked")
+		}
+		return ""
+	}
+	first, second := next(), next() // the second wait began: the first token is used up
+	_, err = st.SFN.SendTaskSuccess(ctx, &sfn.SendTaskSuccessInput{TaskToken: aws.String(first), Output: aws.String(`{"by":"stale"}`)})
+	var timedOut *sfntypes.TaskTimedOut
+	if !errors.As(err, &timedOut) {
+		t.Fatalf("SendTaskSuccess with the used-up token: %v, want TaskTimedOut", err)
+	}
+	if _, err := st.SFN.SendTaskSuccess(ctx, &sfn.SendTaskSuccessInput{TaskToken: aws.String(second), Output: aws.String(`{"by":"live"}`)}); err != nil {
+		t.Fatalf("SendTaskSuccess with the live token: %v", err)
+	}
+	out, err := st.WaitExecution(ctx, arn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out.Status != sfntypes.ExecutionStatusSucceeded || !strings.Contains(aws.ToString(out.Output), `"live"`) {
+		t.Errorf("execution %s, output %s: want the live decision", out.Status, aws.ToString(out.Output))
+	}
+}
+
+// Conditional writes racing on one key: exactly one wins, as DynamoDB makes each write
+// atomic (moto 5.2.1 needs the launcher's lock).
+func TestConcurrentConditionalWritesOneWinner(t *testing.T) {
+	st.ResetT(t)
+	ctx := ctxT(t, 10*time.Second)
+	table, _ := st.Ref("Table")
+	item := map[string]ddbtypes.AttributeValue{
+		"PK": &ddbtypes.AttributeValueMemberS{Value: "APPROVAL#1"}, "SK": &ddbtypes.AttributeValueMemberS{Value: "A"},
+		"state": &ddbtypes.AttributeValueMemberS{Value: "pending"},
+	}
+	if _, err := st.DynamoDB.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(table), Item: item}); err != nil {
+		t.Fatal(err)
+	}
+	const n = 16
+	results := make(chan error, n)
+	start := make(chan struct{})
+	for i := 0; i < n; i++ {
+		go func() {
+			<-start
+			_, err := st.DynamoDB.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+				TableName:                aws.String(table),
+				Key:                      map[string]ddbtypes.AttributeValue{"PK": item["PK"], "SK": item["SK"]},
+				UpdateExpression:         aws.String("SET #s = :decided"),
+				ConditionExpression:      aws.String("#s = :pending"),
+				ExpressionAttributeNames: map[string]string{"#s": "state"},
+				ExpressionAttributeValues: map[string]ddbtypes.AttributeValue{
+					":decided": &ddbtypes.AttributeValueMemberS{Value: "decided"},
+					":pending": &ddbtypes.AttributeValueMemberS{Value: "pending"},
+				},
+			})
+			results <- err
+		}()
+	}
+	close(start)
+	won := 0
+	for i := 0; i < n; i++ {
+		err := <-results
+		var ccf *ddbtypes.ConditionalCheckFailedException
+		switch {
+		case err == nil:
+			won++
+		case !errors.As(err, &ccf):
+			t.Errorf("unexpected error: %v", err)
+		}
+	}
+	if won != 1 {
+		t.Errorf("%d of %d racing conditional updates won, want exactly 1", won, n)
+	}
+}

@@ -250,6 +250,9 @@ func Deliver(ctx context.Context, st *store.Store, tasks TaskAPI, a *store.Appro
 type RemindResult struct {
 	Overdue   bool `json:"overdue"`
 	Reminders int  `json:"reminders"`
+	// Closed: the approval ended without a decision (the report was withdrawn); the
+	// execution has nothing left to do.
+	Closed bool `json:"closed"`
 }
 
 // Remind runs when a level has not decided within the reminder interval: a reminder with
@@ -263,9 +266,12 @@ func (s *Steps) Remind(ctx context.Context, in Input) (RemindResult, error) {
 	if err != nil {
 		return RemindResult{}, err
 	}
-	if a.State == store.ApprovalDecided {
+	switch a.State {
+	case store.ApprovalDecided:
 		// Decided while the wait was timing out: go back to the wait, which delivers it.
 		return RemindResult{Reminders: a.Reminders}, nil
+	case store.ApprovalClosed:
+		return RemindResult{Reminders: a.Reminders, Closed: true}, nil
 	}
 	if a.Reminders >= in.MaxReminders {
 		if _, err := s.Store.CloseApproval(ctx, a.ID, "overdue"); err != nil && !store.IsConflict(err) {
@@ -273,13 +279,14 @@ func (s *Steps) Remind(ctx context.Context, in Input) (RemindResult, error) {
 		}
 		return RemindResult{Overdue: true, Reminders: a.Reminders}, nil
 	}
-	a, err = s.Store.CountReminder(ctx, a.ID)
+	counted, err := s.Store.CountReminder(ctx, a.ID)
 	if err != nil {
-		if store.IsConflict(err) { // decided or closed meanwhile
-			return RemindResult{Reminders: a.Reminders}, nil
+		if store.IsConflict(err) { // decided or closed meanwhile: look again
+			return s.Remind(ctx, in)
 		}
 		return RemindResult{}, err
 	}
+	a = counted
 	if err := s.Store.Audit(ctx, in.Agency, in.Year, store.AuditEntry{
 		Actor: "system", Action: store.ActionRemind, Version: in.Version, Level: a.LevelName,
 		Comment: fmt.Sprintf("第 %d 次催办", a.Reminders),
