@@ -1,0 +1,56 @@
+package admin
+
+import (
+	"strings"
+	"testing"
+)
+
+const good = `
+agencies:
+  - id: demo
+    name: 示例区应急管理局
+    chain:
+      - { name: 股室负责人, approvers: [Section@Demo.local] }
+      - { name: 办公室, approvers: [office@demo.local] }
+      - { name: 局长, approvers: [director@demo.local], confidentiality_review: true }
+users:
+  - { email: drafter@demo.local, agency: demo, roles: [drafter] }
+`
+
+func TestParseGood(t *testing.T) {
+	f, err := Parse([]byte(good))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(f.Agencies) != 1 || len(f.Agencies[0].Chain) != 3 || len(f.Users) != 1 {
+		t.Errorf("parsed %+v", f)
+	}
+}
+
+func TestParseRefusesMistakes(t *testing.T) {
+	tests := []struct {
+		name, from, to, want string
+	}{
+		{"unknown key", "name: 示例区应急管理局", "name: 示例区应急管理局\n    colour: red", "colour"},
+		{"bad id", "id: demo", "id: ../x", "id"},
+		{"no name", "name: 示例区应急管理局", "name: ''", "机关名称"},
+		{"no approver", "approvers: [office@demo.local]", "approvers: []", "至少要有一位审批人"},
+		{"bad approver", "office@demo.local", "not-an-email", "不是有效的邮箱"},
+		{"six levels", "chain:\n", "chain:\n      - { name: a, approvers: [a@b.c] }\n      - { name: b, approvers: [a@b.c] }\n      - { name: c, approvers: [a@b.c] }\n", "1 至 5 级"},
+		{"user of an unknown agency", "agency: demo, roles", "agency: nowhere, roles", "nowhere"},
+		{"unknown role", "roles: [drafter]", "roles: [boss]", "boss"},
+		{"negative reminders", "name: 示例区应急管理局", "name: 示例区应急管理局\n    max_reminders: -1", "负数"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			in := strings.Replace(good, tt.from, tt.to, 1)
+			if in == good {
+				t.Fatal("the case changes nothing")
+			}
+			_, err := Parse([]byte(in))
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("err = %v, want it to mention %q", err, tt.want)
+			}
+		})
+	}
+}
