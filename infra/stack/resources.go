@@ -51,9 +51,11 @@ var resourceTypes = map[string]struct {
 	"AWS::SNS::Subscription":               {why: "only alarms publish to it"},
 	"AWS::IAM::Role":                       {why: "moto does not enforce IAM"},
 	"AWS::IAM::Policy":                     {why: "moto does not enforce IAM"},
+	"AWS::IAM::ManagedPolicy":              {why: "moto does not enforce IAM"},
 	"AWS::Lambda::Permission":              {why: "moto does not enforce IAM"},
 	"AWS::CloudFront::Distribution":        {why: "the site is served from the web port"},
 	"AWS::CloudFront::OriginAccessControl": {why: "the site is served from the web port"},
+	"AWS::CloudFront::Function":            {why: "the site is served from the web port, index.html for folders"},
 }
 
 // eventTypes are the SAM event sources the local stack knows on a function.
@@ -231,6 +233,9 @@ func (m *model) attr(id, attr string) (any, error) {
 		return "arn:aws:" + svc + ":" + Region + ":" + AccountID + ":" + n, nil
 	case k == kindNone && attr == "ApiEndpoint":
 		return m.webURL, nil
+	case res.Type == "AWS::CloudFront::Distribution" && attr == "DomainName":
+		// What CloudFront serves is at /_local/site/ on the web port.
+		return strings.TrimPrefix(m.webURL, "http://") + strings.TrimSuffix(siteRoot, "/"), nil
 	}
 	return nil, errors.New("the local stack does not know this attribute (add it to model.attr in infra/stack/resources.go)")
 }

@@ -13,6 +13,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -243,19 +244,47 @@ func Fatal(function string, err error) {
 	os.Exit(1)
 }
 
-func smtpSender(ctx context.Context, cfg Config, secrets secretGetter) (mail.Sender, error) {
+func smtpSender(_ context.Context, cfg Config, secrets secretGetter) (mail.Sender, error) {
 	if cfg.SMTPHost == "" || cfg.SMTPPort == 0 {
 		return nil, errors.New("app: MAIL_TRANSPORT=smtp needs SMTP_HOST and SMTP_PORT")
 	}
-	s := &mail.SMTP{Host: cfg.SMTPHost, Port: cfg.SMTPPort, User: cfg.SMTPUser, From: cfg.MailFrom}
-	if cfg.SMTPPasswordSecretARN != "" {
-		pw, err := secretValue(ctx, secrets, cfg.SMTPPasswordSecretARN)
-		if err != nil {
-			return nil, err
-		}
-		s.Password = string(pw)
+	s := &lazySMTP{
+		smtp: mail.SMTP{
+			Host: cfg.SMTPHost, Port: cfg.SMTPPort, User: cfg.SMTPUser, From: cfg.MailFrom,
+			ImplicitTLS: cfg.SMTPPort == 465, // SMTPS (RFC 8314)
+		},
+		secretARN: cfg.SMTPPasswordSecretARN,
+		secrets:   secrets,
 	}
 	return s, nil
+}
+
+// lazySMTP reads the SMTP password with the first message. Every function builds a
+// sender, but only those that send mail may read the password (template.yaml's
+// MailSendPolicy), and the secret may still be empty right after the first deploy.
+type lazySMTP struct {
+	secretARN string
+	secrets   secretGetter
+
+	mu     sync.Mutex
+	smtp   mail.SMTP
+	loaded bool
+}
+
+func (l *lazySMTP) Send(ctx context.Context, m mail.Message) error {
+	l.mu.Lock()
+	if !l.loaded && l.secretARN != "" {
+		pw, err := secretValue(ctx, l.secrets, l.secretARN)
+		if err != nil {
+			l.mu.Unlock()
+			return fmt.Errorf("app: SMTP password: %w", err)
+		}
+		l.smtp.Password = string(pw)
+	}
+	l.loaded = true
+	s := l.smtp
+	l.mu.Unlock()
+	return s.Send(ctx, m)
 }
 
 // WebHandler builds the api function's HTTP handler from an environment.

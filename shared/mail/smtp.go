@@ -8,25 +8,31 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"fmt"
-	"mime"
 	"net"
 	"net/smtp"
 	"strconv"
+	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // SMTP sends through an SMTP relay (for regions without SES, such as the AWS China
-// regions). It uses STARTTLS when the server offers it, and PLAIN auth when a user is set
-// (net/smtp only sends credentials over TLS or to localhost).
+// regions). It uses TLS from the first byte when ImplicitTLS is set (port 465, RFC 8314),
+// else STARTTLS when the server offers it, and PLAIN auth when a user is set (net/smtp
+// only sends credentials over TLS or to localhost).
 type SMTP struct {
 	Host     string
 	Port     int
 	User     string
 	Password string
 	From     string
+	// ImplicitTLS: the connection is TLS from the start (SMTPS). The relays of the
+	// Chinese mail providers are commonly reached this way on port 465, since Lambda
+	// cannot use port 25.
+	ImplicitTLS bool
 	// Timeout bounds one delivery (default 20 s).
 	Timeout time.Duration
-	// TLSConfig overrides the STARTTLS settings (tests use a self-signed server).
+	// TLSConfig overrides the TLS settings (tests use a self-signed server).
 	TLSConfig *tls.Config
 }
 
@@ -40,8 +46,19 @@ func (s *SMTP) Send(ctx context.Context, m Message) error {
 		timeout = 20 * time.Second
 	}
 	addr := net.JoinHostPort(s.Host, strconv.Itoa(s.Port))
-	d := net.Dialer{Timeout: timeout}
-	conn, err := d.DialContext(ctx, "tcp", addr)
+	tlsConfig := s.TLSConfig
+	if tlsConfig == nil {
+		tlsConfig = &tls.Config{ServerName: s.Host, MinVersion: tls.VersionTLS12}
+	}
+	var conn net.Conn
+	var err error
+	if s.ImplicitTLS {
+		d := tls.Dialer{NetDialer: &net.Dialer{Timeout: timeout}, Config: tlsConfig}
+		conn, err = d.DialContext(ctx, "tcp", addr)
+	} else {
+		d := net.Dialer{Timeout: timeout}
+		conn, err = d.DialContext(ctx, "tcp", addr)
+	}
 	if err != nil {
 		return fmt.Errorf("mail: connect to SMTP %s: %w", addr, err)
 	}
@@ -56,12 +73,8 @@ func (s *SMTP) Send(ctx context.Context, m Message) error {
 		return fmt.Errorf("mail: SMTP greeting from %s: %w", addr, err)
 	}
 	defer c.Close()
-	if ok, _ := c.Extension("STARTTLS"); ok {
-		cfg := s.TLSConfig
-		if cfg == nil {
-			cfg = &tls.Config{ServerName: s.Host, MinVersion: tls.VersionTLS12}
-		}
-		if err := c.StartTLS(cfg); err != nil {
+	if ok, _ := c.Extension("STARTTLS"); ok && !s.ImplicitTLS {
+		if err := c.StartTLS(tlsConfig); err != nil {
 			return fmt.Errorf("mail: STARTTLS with %s: %w", addr, err)
 		}
 	}
@@ -89,7 +102,10 @@ func (s *SMTP) Send(ctx context.Context, m Message) error {
 	if err := w.Close(); err != nil {
 		return fmt.Errorf("mail: end of message: %w", err)
 	}
-	return c.Quit()
+	// The relay has taken the message: a failed QUIT must not fail the step, whose
+	// retry would send it a second time.
+	c.Quit()
+	return nil
 }
 
 // compose writes the MIME message: UTF-8 subject encoded per RFC 2047, text and (when
@@ -98,17 +114,11 @@ func (s *SMTP) compose(m Message) []byte {
 	var b bytes.Buffer
 	header := func(k, v string) { fmt.Fprintf(&b, "%s: %s\r\n", k, v) }
 	header("From", s.From)
-	for i, to := range m.To {
-		if i == 0 {
-			b.WriteString("To: " + to)
-		} else {
-			b.WriteString(", " + to)
-		}
-	}
-	b.WriteString("\r\n")
-	header("Subject", mime.BEncoding.Encode("UTF-8", m.Subject))
+	// One recipient per line: a long list stays within the line length limits.
+	header("To", strings.Join(m.To, ",\r\n "))
+	header("Subject", encodeSubject(m.Subject))
 	header("Date", time.Now().Format(time.RFC1123Z))
-	header("Message-ID", "<"+randomHex(12)+"@"+s.Host+">")
+	header("Message-ID", "<"+randomHex(12)+"@"+messageIDDomain(s.From, s.Host)+">")
 	header("MIME-Version", "1.0")
 	part := func(contentType, body string) {
 		header("Content-Type", contentType+"; charset=UTF-8")
@@ -126,7 +136,7 @@ func (s *SMTP) compose(m Message) []byte {
 		return b.Bytes()
 	}
 	boundary := "nianbao-" + randomHex(12)
-	header("Content-Type", `multipart/alternative; boundary="`+boundary+`"`)
+	header("Content-Type", "multipart/alternative;\r\n boundary=\""+boundary+"\"")
 	b.WriteString("\r\n")
 	b.WriteString("--" + boundary + "\r\n")
 	part("text/plain", m.Text)
@@ -134,6 +144,52 @@ func (s *SMTP) compose(m Message) []byte {
 	part("text/html", m.HTML)
 	b.WriteString("--" + boundary + "--\r\n")
 	return b.Bytes()
+}
+
+// encodeSubject writes a subject as RFC 2047 encoded words, each on a line of its own
+// (folding white space between encoded words is not part of the text), short enough
+// that every line, "Subject: " included, stays within RFC 5322's 78 characters. A
+// Chinese subject of 30 characters is 90 octets of UTF-8: one encoded word would not fit.
+func encodeSubject(s string) string {
+	const maxPlain = 78 - len("Subject: ")
+	const chunk = 39 // octets per word: 52 of base64, 64 with "=?UTF-8?b?…?="
+	if len(s) <= maxPlain && !needsEncoding(s) {
+		return s
+	}
+	var words []string
+	for len(s) > 0 {
+		n := 0
+		for n < len(s) {
+			_, size := utf8.DecodeRuneInString(s[n:])
+			if n > 0 && n+size > chunk {
+				break
+			}
+			n += size
+		}
+		words = append(words, "=?UTF-8?b?"+base64.StdEncoding.EncodeToString([]byte(s[:n]))+"?=")
+		s = s[n:]
+	}
+	return strings.Join(words, "\r\n ")
+}
+
+// needsEncoding reports whether a header text has anything but printable ASCII, or
+// something an RFC 2047 decoder would take for an encoded word.
+func needsEncoding(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < 0x20 || s[i] > 0x7e {
+			return true
+		}
+	}
+	return strings.Contains(s, "=?")
+}
+
+// messageIDDomain is the From address's domain, the usual right-hand side of a
+// Message-ID, else the relay's name.
+func messageIDDomain(from, host string) string {
+	if _, domain, ok := strings.Cut(from, "@"); ok && domain != "" {
+		return strings.Trim(domain, "<> ")
+	}
+	return host
 }
 
 func randomHex(n int) string {
