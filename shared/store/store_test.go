@@ -1,0 +1,176 @@
+package store_test
+
+import (
+	"context"
+	"os"
+	"testing"
+	"time"
+
+	"nianbao/infra/local"
+	"nianbao/infra/stack/stacktest"
+	"nianbao/shared/store"
+)
+
+// The store's conditional writes, on DynamoDB (moto): every lost race is ErrConflict and
+// changes nothing.
+
+var st *stacktest.Stack
+
+func TestMain(m *testing.M) {
+	os.Exit(stacktest.Main(m, local.Options(), &st))
+}
+
+func newStore(t *testing.T) *store.Store {
+	t.Helper()
+	st.ResetT(t)
+	s, err := local.Store(context.Background(), st.Stack)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func TestDraftRevisions(t *testing.T) {
+	s := newStore(t)
+	ctx := context.Background()
+	rev, err := s.SaveDraft(ctx, "a", 2025, []byte(`{"v":1}`), 0, "x@a", "ip")
+	if err != nil || rev != 1 {
+		t.Fatalf("first save: %d %v", rev, err)
+	}
+	if _, err := s.SaveDraft(ctx, "a", 2025, []byte(`{"v":2}`), 0, "y@a", "ip"); !store.IsConflict(err) {
+		t.Errorf("a second first save: %v, want conflict", err)
+	}
+	if rev, err = s.SaveDraft(ctx, "a", 2025, []byte(`{"v":2}`), 1, "x@a", "ip"); err != nil || rev != 2 {
+		t.Fatalf("save on rev 1: %d %v", rev, err)
+	}
+	if _, err := s.SaveDraft(ctx, "a", 2025, []byte(`{"v":3}`), 1, "y@a", "ip"); !store.IsConflict(err) {
+		t.Errorf("stale save: %v, want conflict", err)
+	}
+	r, _ := s.GetReport(ctx, "a", 2025)
+	if string(r.Draft) != `{"v":2}` || r.Rev != 2 || r.UpdatedBy != "x@a" {
+		t.Errorf("report after a refused save: %s rev %d by %s", r.Draft, r.Rev, r.UpdatedBy)
+	}
+	tl, _ := s.Timeline(ctx, "a", 2025)
+	if len(tl) != 2 {
+		t.Errorf("%d audit entries, want one per successful save", len(tl))
+	}
+}
+
+func TestSubmitOnce(t *testing.T) {
+	s := newStore(t)
+	ctx := context.Background()
+	s.SaveDraft(ctx, "a", 2025, []byte(`{}`), 0, "x@a", "ip")
+	sub := store.Submission{Rev: 1, Version: store.Version{Agency: "a", Year: 2025, Number: 1, Document: []byte(`{}`), SubmittedBy: "x@a",
+		Chain: []store.Level{{Name: "局长", Approvers: []string{"d@a"}}}}}
+	if err := s.Submit(ctx, sub); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Submit(ctx, sub); !store.IsConflict(err) {
+		t.Errorf("second submission of the same draft: %v, want conflict", err)
+	}
+	if _, err := s.SaveDraft(ctx, "a", 2025, []byte(`{"x":1}`), 1, "x@a", "ip"); !store.IsConflict(err) {
+		t.Errorf("save while in review: %v, want conflict", err)
+	}
+	r, _ := s.GetReport(ctx, "a", 2025)
+	if r.Status != store.StatusInReview || r.Version != 1 || r.LevelName != "局长" {
+		t.Errorf("report: %+v", r)
+	}
+	// The workflow of version 1 moves the report; after a withdrawal it no longer can.
+	if _, err := s.Withdraw(ctx, "a", 2025, 1, "x@a", "ip"); err != nil {
+		t.Fatal(err)
+	}
+	err := s.UpdateStatus(ctx, "a", 2025, 1, store.ReportChange{Status: store.StatusPublished, PublishedVersion: 1}, "system")
+	if !store.IsConflict(err) {
+		t.Errorf("a withdrawn version's workflow moved the report: %v", err)
+	}
+	if r, _ := s.GetReport(ctx, "a", 2025); r.Status != store.StatusDraft || r.PublishedVersion != 0 {
+		t.Errorf("after withdraw: %s published %d", r.Status, r.PublishedVersion)
+	}
+	// UndoSubmit takes a submission back whole.
+	sub2 := sub
+	sub2.Version.Number = 2
+	if err := s.Submit(ctx, sub2); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.UndoSubmit(ctx, "a", 2025, 2, store.StatusDraft); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.GetVersion(ctx, "a", 2025, 2); !store.IsNotFound(err) {
+		t.Errorf("version 2 after undo: %v", err)
+	}
+	if r, _ := s.GetReport(ctx, "a", 2025); r.Status != store.StatusDraft || r.Version != 1 {
+		t.Errorf("after undo: %s v%d", r.Status, r.Version)
+	}
+}
+
+func TestApprovalDecidedOnce(t *testing.T) {
+	s := newStore(t)
+	ctx := context.Background()
+	a := store.Approval{Agency: "a", Year: 2025, Version: 1, Level: 0, LevelName: "局长", TaskToken: "t1",
+		Expires: time.Now().Add(time.Hour), Recipients: []store.Recipient{{Email: "d@a", SecretHash: "h"}}}
+	got, created, err := s.CreateApproval(ctx, a)
+	if err != nil || !created {
+		t.Fatalf("create: %v %v", created, err)
+	}
+	// The same level of the same version again (a retried Lambda) finds the first one.
+	again, created, err := s.CreateApproval(ctx, a)
+	if err != nil || created || again.ID != got.ID {
+		t.Fatalf("second create: %v %v %v", again, created, err)
+	}
+	if _, err := s.Decide(ctx, got.ID, store.DecisionApprove, "d@a", "", false); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Decide(ctx, got.ID, store.DecisionReturn, "d@a", "改", false); !store.IsConflict(err) {
+		t.Errorf("second decision: %v, want conflict", err)
+	}
+	if _, err := s.CloseApproval(ctx, got.ID, "withdrawn"); !store.IsConflict(err) {
+		t.Errorf("closing a decided approval: %v, want conflict", err)
+	}
+	final, _ := s.GetApproval(ctx, got.ID)
+	if final.State != store.ApprovalDecided || final.Decision != store.DecisionApprove {
+		t.Errorf("approval: %+v", final)
+	}
+	// An expired approval takes no decision.
+	a.Level, a.Expires = 1, time.Now().Add(-time.Second)
+	old, _, err := s.CreateApproval(ctx, a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Decide(ctx, old.ID, store.DecisionApprove, "d@a", "", false); !store.IsConflict(err) {
+		t.Errorf("decision on an expired approval: %v, want conflict", err)
+	}
+}
+
+func TestLoginLinkOnceAndSessionExpiry(t *testing.T) {
+	s := newStore(t)
+	ctx := context.Background()
+	now := time.Now()
+	l := store.LoginLink{ID: "l1", Email: "x@a", SecretHash: "h", Created: now, Expires: now.Add(15 * time.Minute)}
+	if err := s.CreateLogin(ctx, l); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.UseLogin(ctx, "l1", "wrong"); !store.IsConflict(err) {
+		t.Errorf("wrong secret: %v", err)
+	}
+	if _, err := s.UseLogin(ctx, "l1", "h"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.UseLogin(ctx, "l1", "h"); !store.IsConflict(err) {
+		t.Errorf("second use: %v", err)
+	}
+	late := s.WithClock(func() time.Time { return now.Add(16 * time.Minute) })
+	l2 := store.LoginLink{ID: "l2", Email: "x@a", SecretHash: "h", Created: now, Expires: now.Add(15 * time.Minute)}
+	s.CreateLogin(ctx, l2)
+	if _, err := late.UseLogin(ctx, "l2", "h"); !store.IsConflict(err) {
+		t.Errorf("expired link: %v", err)
+	}
+	if err := s.CreateSession(ctx, store.Session{IDHash: "s1", Email: "x@a", Created: now, Expires: now.Add(time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.GetSession(ctx, "s1"); err != nil {
+		t.Errorf("live session: %v", err)
+	}
+	if _, err := s.WithClock(func() time.Time { return now.Add(2 * time.Hour) }).GetSession(ctx, "s1"); !store.IsNotFound(err) {
+		t.Errorf("expired session: %v, want not found", err)
+	}
+}
