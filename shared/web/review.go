@@ -58,6 +58,9 @@ func (s *Server) reviewPage(w http.ResponseWriter, r *http.Request) {
 func (s *Server) showReview(w http.ResponseWriter, r *http.Request, t *reviewTarget, status int, formError string, justDecided bool) {
 	a := t.approval
 	data := pageData{Title: "审批：" + a.LevelName, Approval: a, Recipient: t.recipient, Error: formError, JustDecided: justDecided}
+	if r.Method == http.MethodPost && formError != "" {
+		data.Comment = r.PostFormValue("comment") // what the approver typed is not lost to an error
+	}
 	if open, why := s.open(a); !open {
 		data.Closed = why
 		s.page(w, r, status, "review", data)
@@ -90,6 +93,7 @@ func (s *Server) showReview(w http.ResponseWriter, r *http.Request, t *reviewTar
 	for _, f := range report.Validate(doc, approval.PreviousYear(r.Context(), s.Store, a.Agency, a.Year)) {
 		data.Warnings = append(data.Warnings, f)
 	}
+	data.Diff, data.PrevVersion = s.reviewDiff(r, a, doc)
 	data.CSRF = s.Keys.CSRF("review", a.ID, t.recipient)
 	s.page(w, r, status, "review", data)
 }

@@ -1,0 +1,586 @@
+package web
+
+import (
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+	"time"
+
+	"nianbao/shared/approval"
+	"nianbao/shared/links"
+	"nianbao/shared/render"
+	"nianbao/shared/report"
+	"nianbao/shared/store"
+)
+
+// The drafters' pages: the dashboard, a new report, the drafting form and a report's
+// status with its timeline. They are rendered on the server; the form's script
+// (static/form.js) saves and submits through the JSON API.
+
+// drafterPage is the signed-in drafter of a page request and the agency they draft
+// for. Without a session it answers with the sign-in page; without the right to the
+// agency in the path, with a refusal.
+func (s *Server) drafterPage(w http.ResponseWriter, r *http.Request, agencyID string) (*store.User, *store.Agency, bool) {
+	u, err := s.sessionUser(r)
+	if err != nil {
+		if !store.IsNotFound(err) {
+			s.internal(w, r, err)
+			return nil, nil, false
+		}
+		s.page(w, r, http.StatusUnauthorized, "home", pageData{Title: "登录", Error: "请先登录。"})
+		return nil, nil, false
+	}
+	if agencyID == "" {
+		agencyID = u.Agency
+	}
+	if !mayDraft(u, agencyID) {
+		s.page(w, r, http.StatusForbidden, "message", pageData{Title: "没有权限", User: u,
+			Message: "您的账号不能起草该机关的报告。审批请使用审批邮件中的链接。", Link: "/", LinkText: "返回首页"})
+		return nil, nil, false
+	}
+	ag, err := s.Store.GetAgency(r.Context(), agencyID)
+	if err != nil {
+		if store.IsNotFound(err) {
+			s.page(w, r, http.StatusNotFound, "message", pageData{Title: "没有这个机关", User: u, Link: "/", LinkText: "返回首页"})
+		} else {
+			s.internal(w, r, err)
+		}
+		return nil, nil, false
+	}
+	return u, ag, true
+}
+
+// sessionCSRF is the CSRF token of a plain form on a signed-in page: bound to the form's
+// purpose and to the session, so it is useless in another browser.
+func (s *Server) sessionCSRF(r *http.Request, purpose string) string {
+	c, err := r.Cookie(cookieName)
+	if err != nil {
+		return ""
+	}
+	return s.Keys.CSRF(purpose, links.Hash(c.Value))
+}
+
+func (s *Server) checkSessionCSRF(r *http.Request, purpose string) bool {
+	want := s.sessionCSRF(r, purpose)
+	return want != "" && links.Equal(r.PostFormValue("csrf"), want)
+}
+
+// statusText is a report's status as a clerk reads it: 审批中 names the level.
+func statusText(rp *store.Report) string {
+	if rp.Status == store.StatusInReview && rp.LevelName != "" {
+		return rp.Status.Label() + "（" + rp.LevelName + "）"
+	}
+	return rp.Status.Label()
+}
+
+// dashRow is one report on the dashboard.
+type dashRow struct {
+	Year        int
+	Status      string
+	StatusClass string
+	Version     int
+	Published   int
+	Updated     string
+	UpdatedBy   string
+	Href        string
+	PublicURL   string
+	Late        bool // not published and its 1月31日 has passed
+}
+
+// dashView is the dashboard.
+type dashView struct {
+	CurrentYear int
+	Due         string
+	DaysLeft    int
+	CurrentRow  *dashRow
+	Rows        []dashRow
+}
+
+func (s *Server) dashboard(w http.ResponseWriter, r *http.Request, u *store.User) {
+	_, ag, ok := s.drafterPage(w, r, u.Agency)
+	if !ok {
+		return
+	}
+	rs, err := s.Store.ListReports(r.Context(), ag.ID)
+	if err != nil {
+		s.internal(w, r, err)
+		return
+	}
+	now := s.Store.Now()
+	cur, due, left := currentReport(now)
+	v := &dashView{CurrentYear: cur, Due: render.Date(due), DaysLeft: left}
+	for i := len(rs) - 1; i >= 0; i-- {
+		rp := &rs[i]
+		row := dashRow{
+			Year: rp.Year, Status: statusText(rp), StatusClass: string(rp.Status), Version: rp.Version,
+			Published: rp.PublishedVersion, Updated: render.DateTime(rp.Updated), UpdatedBy: rp.UpdatedBy,
+			Href: reportPath(ag.ID, rp.Year),
+			Late: rp.PublishedVersion == 0 && daysBetween(now, deadline(rp.Year)) < 0,
+		}
+		if rp.PublishedVersion > 0 {
+			row.PublicURL = s.publishedURL(ag.ID, rp.Year)
+		}
+		v.Rows = append(v.Rows, row)
+		if rp.Year == cur {
+			v.CurrentRow = &v.Rows[len(v.Rows)-1]
+		}
+	}
+	s.page(w, r, http.StatusOK, "dashboard", pageData{Title: ag.Name + " — 政府信息公开工作年度报告", User: u,
+		AgencyName: ag.Name, Dash: v, SignOut: s.sessionCSRF(r, "signout")})
+}
+
+func reportPath(agency string, year int) string {
+	return "/reports/" + url.PathEscape(agency) + "/" + strconv.Itoa(year)
+}
+
+// newView is the new-report page.
+type newView struct {
+	Years   []yearOption
+	Formats []formatOption
+	CSRF    string
+}
+
+type yearOption struct {
+	Year     int
+	Format   string // the format the year takes
+	Exists   bool   // a report of that year exists already
+	Prefill  bool   // last year's published report is there to prefill from
+	Selected bool
+}
+
+type formatOption struct {
+	ID, Document, Title string
+}
+
+func (s *Server) newReportPage(w http.ResponseWriter, r *http.Request) {
+	u, ag, ok := s.drafterPage(w, r, "")
+	if !ok {
+		return
+	}
+	s.showNewReport(w, r, u, ag, http.StatusOK, "")
+}
+
+func (s *Server) showNewReport(w http.ResponseWriter, r *http.Request, u *store.User, ag *store.Agency, status int, msg string) {
+	rs, err := s.Store.ListReports(r.Context(), ag.ID)
+	if err != nil {
+		s.internal(w, r, err)
+		return
+	}
+	byYear := map[int]*store.Report{}
+	for i := range rs {
+		byYear[rs[i].Year] = &rs[i]
+	}
+	now := s.Store.Now()
+	cur, _, _ := currentReport(now)
+	def := defaultNewYear(now, func(y int) bool { return byYear[y] != nil })
+	v := &newView{CSRF: s.sessionCSRF(r, "new")}
+	first := report.Formats()[0].FirstYear
+	for y := cur; y >= first; y-- {
+		prev := byYear[y-1]
+		v.Years = append(v.Years, yearOption{Year: y, Format: report.ForYear(y).ID, Exists: byYear[y] != nil,
+			Prefill: prev != nil && prev.PublishedVersion > 0, Selected: y == def})
+	}
+	for _, f := range report.Formats() {
+		v.Formats = append(v.Formats, formatOption{ID: f.ID, Document: f.Document, Title: f.Title})
+	}
+	s.page(w, r, status, "new", pageData{Title: "新建年度报告", User: u, AgencyName: ag.Name, New: v, Error: msg,
+		SignOut: s.sessionCSRF(r, "signout")})
+}
+
+// createReport starts a report: the prefilled document becomes its first draft.
+func (s *Server) createReport(w http.ResponseWriter, r *http.Request) {
+	u, ag, ok := s.drafterPage(w, r, "")
+	if !ok {
+		return
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, maxFormBody)
+	if err := r.ParseForm(); err != nil || !s.checkSessionCSRF(r, "new") {
+		s.showNewReport(w, r, u, ag, http.StatusForbidden, "表单已失效，请重新填写。")
+		return
+	}
+	year, err := strconv.Atoi(r.PostFormValue("year"))
+	cur, _, _ := currentReport(s.Store.Now())
+	if err != nil || year < report.Formats()[0].FirstYear || year > cur {
+		s.showNewReport(w, r, u, ag, http.StatusUnprocessableEntity, "请选择报告年度。")
+		return
+	}
+	f := report.ForYear(year)
+	if id := r.PostFormValue("format"); id != "" {
+		ff, ok := report.Lookup(id)
+		if !ok {
+			s.showNewReport(w, r, u, ag, http.StatusUnprocessableEntity, "请选择报告格式。")
+			return
+		}
+		f = ff
+	}
+	doc := prefill(f, ag.Name, year, approval.PreviousYear(r.Context(), s.Store, ag.ID, year))
+	body, err := doc.MarshalJSON()
+	if err != nil {
+		s.internal(w, r, err)
+		return
+	}
+	if _, err := s.Store.SaveDraft(r.Context(), ag.ID, year, body, 0, u.Email, clientIP(r)); err != nil {
+		if store.IsConflict(err) {
+			s.page(w, r, http.StatusConflict, "message", pageData{Title: "报告已存在", User: u,
+				Message: fmt.Sprintf("%d 年度的报告已经存在。", year), Link: reportPath(ag.ID, year), LinkText: "打开该报告"})
+			return
+		}
+		s.internal(w, r, err)
+		return
+	}
+	http.Redirect(w, r, reportPath(ag.ID, year)+"/edit", http.StatusSeeOther)
+}
+
+// editable reports whether the form may change a report now: not while it is in review.
+func editable(rp *store.Report) bool { return rp.Status != store.StatusInReview }
+
+// editView is the drafting form page.
+type editView struct {
+	Agency     string
+	Year       int
+	Report     *store.Report
+	StatusText string
+	Form       *formView
+	ETag       string
+	StatusHref string
+	FormatWarn string
+	Correction bool // published: a submission is a correction and needs its reason
+	Comments   []timelineRow
+	PublicURL  string
+}
+
+// reportPage is the report's own address (the one mail links to): the form while the
+// report can be edited (a returned report opens with the comments beside it), its status
+// while in review or once published.
+func (s *Server) reportPage(w http.ResponseWriter, r *http.Request) {
+	s.reportPageAs(w, r, "")
+}
+
+func (s *Server) editPage(w http.ResponseWriter, r *http.Request)   { s.reportPageAs(w, r, "edit") }
+func (s *Server) statusPage(w http.ResponseWriter, r *http.Request) { s.reportPageAs(w, r, "status") }
+
+func (s *Server) reportPageAs(w http.ResponseWriter, r *http.Request, want string) {
+	u, ag, ok := s.drafterPage(w, r, r.PathValue("agency"))
+	if !ok {
+		return
+	}
+	year, err := strconv.Atoi(r.PathValue("year"))
+	if err != nil || year < 2008 || year > 2100 {
+		s.page(w, r, http.StatusNotFound, "message", pageData{Title: "没有这个报告", User: u, Link: "/", LinkText: "返回首页"})
+		return
+	}
+	rp, err := s.Store.GetReport(r.Context(), ag.ID, year)
+	if err != nil {
+		if store.IsNotFound(err) {
+			s.page(w, r, http.StatusNotFound, "message", pageData{Title: "没有这个报告", User: u,
+				Message: fmt.Sprintf("还没有 %d 年度的报告。", year), Link: "/reports/new", LinkText: "新建年度报告"})
+			return
+		}
+		s.internal(w, r, err)
+		return
+	}
+	switch want {
+	case "":
+		if editable(rp) && rp.Status != store.StatusPublished {
+			want = "edit"
+		} else {
+			want = "status"
+		}
+	case "edit":
+		if !editable(rp) {
+			http.Redirect(w, r, reportPath(ag.ID, year)+"/status", http.StatusSeeOther)
+			return
+		}
+	}
+	tl, err := s.Store.Timeline(r.Context(), ag.ID, year)
+	if err != nil {
+		s.internal(w, r, err)
+		return
+	}
+	if want == "status" {
+		s.showStatus(w, r, u, ag, rp, tl)
+		return
+	}
+	doc, err := report.DecodeBytes(rp.Draft)
+	if err != nil {
+		s.page(w, r, http.StatusInternalServerError, "message", pageData{Title: "草稿无法打开", User: u,
+			Message: "保存的草稿不是有效的报告文件：" + err.Error()})
+		return
+	}
+	fillSums(doc)
+	v := &editView{
+		Agency: ag.ID, Year: year, Report: rp, StatusText: statusText(rp), Form: buildForm(doc), ETag: etag(rp.Rev),
+		StatusHref: reportPath(ag.ID, year) + "/status", Correction: rp.PublishedVersion > 0,
+	}
+	if want := report.ForYear(year); want != doc.Spec() {
+		v.FormatWarn = fmt.Sprintf("%d 年度报告应使用 %s 的格式（%s），本报告使用的是 %s（%s）。", year, want.Document, want.ID, doc.Spec().Document, doc.Spec().ID)
+	}
+	if rp.PublishedVersion > 0 {
+		v.PublicURL = s.publishedURL(ag.ID, year)
+	}
+	if rp.Status != store.StatusDraft || rp.Comment != "" {
+		v.Comments = comments(rp, tl)
+	}
+	s.page(w, r, http.StatusOK, "form", pageData{Title: render.Title(ag.Name, year), User: u, AgencyName: ag.Name, Edit: v,
+		Wide: true, SignOut: s.sessionCSRF(r, "signout")})
+}
+
+// timelineRow is one line of a report's history as a page shows it.
+type timelineRow struct {
+	At      string
+	Actor   string
+	Action  string
+	Level   string
+	Comment string
+	Version int
+	Count   int // saves folded into this line
+	Kind    string
+}
+
+// actionLabels names the audit actions in Chinese.
+var actionLabels = map[string]string{
+	store.ActionSave: "保存", store.ActionSubmit: "提交", store.ActionRequest: "请求审批",
+	store.ActionApprove: "同意", store.ActionReturn: "退回", store.ActionAttest: "保密审查",
+	store.ActionRemind: "催办", store.ActionOverdue: "逾期退回", store.ActionInvalid: "校验未通过",
+	store.ActionPublish: "发布", store.ActionFail: "失败", store.ActionWithdraw: "撤回",
+	store.ActionCorrected: "更正",
+}
+
+func actionLabel(a string) string {
+	if l, ok := actionLabels[a]; ok {
+		return l
+	}
+	return a
+}
+
+// timelineRows turns the audit log into lines, newest first. Autosave writes a line every
+// few seconds, so a run of saves by one person is folded into one line with a count.
+func timelineRows(tl []store.AuditEntry) []timelineRow {
+	var out []timelineRow
+	for _, e := range tl {
+		row := timelineRow{At: render.DateTime(e.At), Actor: e.Actor, Action: actionLabel(e.Action), Level: e.Level,
+			Comment: e.Comment, Version: e.Version, Count: 1, Kind: e.Action}
+		if n := len(out); n > 0 && e.Action == store.ActionSave && out[n-1].Kind == store.ActionSave && out[n-1].Actor == e.Actor {
+			out[n-1].Count++
+			out[n-1].At = row.At
+			continue
+		}
+		out = append(out, row)
+	}
+	for i, j := 0, len(out)-1; i < j; i, j = i+1, j-1 {
+		out[i], out[j] = out[j], out[i]
+	}
+	return out
+}
+
+// comments are what the approvers and the workflow said about the newest version: shown
+// beside the form of a returned report.
+func comments(rp *store.Report, tl []store.AuditEntry) []timelineRow {
+	var out []timelineRow
+	for _, e := range tl {
+		if e.Version != rp.Version || rp.Version == 0 || e.Comment == "" || e.Action == store.ActionAttest || e.Action == store.ActionSave {
+			continue
+		}
+		out = append(out, timelineRow{At: render.DateTime(e.At), Actor: e.Actor, Action: actionLabel(e.Action), Level: e.Level,
+			Comment: e.Comment, Version: e.Version, Kind: e.Action})
+	}
+	if len(out) == 0 && rp.Comment != "" {
+		out = append(out, timelineRow{Action: rp.Status.Label(), Comment: rp.Comment, Kind: string(rp.Status)})
+	}
+	return out
+}
+
+// levelView is one level of the approval chain of the newest version.
+type levelView struct {
+	Name    string
+	State   string // 已同意, 已退回, 审批中, 待审批, 逾期未审批 …
+	Class   string
+	By      string
+	At      string
+	Comment string
+	Attest  bool
+}
+
+// statusView is a report's status page.
+type statusView struct {
+	Agency      string
+	Year        int
+	Report      *store.Report
+	StatusText  string
+	Levels      []levelView
+	Timeline    []timelineRow
+	Versions    []versionRow
+	EditHref    string
+	PublicURL   string
+	CanEdit     bool
+	CanWithdraw bool
+	Comments    []timelineRow
+}
+
+type versionRow struct {
+	Number           int
+	SubmittedBy      string
+	SubmittedAt      string
+	CorrectionReason string
+	Published        bool
+}
+
+func (s *Server) showStatus(w http.ResponseWriter, r *http.Request, u *store.User, ag *store.Agency, rp *store.Report, tl []store.AuditEntry) {
+	v := &statusView{
+		Agency: ag.ID, Year: rp.Year, Report: rp, StatusText: statusText(rp), Timeline: timelineRows(tl),
+		EditHref: reportPath(ag.ID, rp.Year) + "/edit", CanEdit: editable(rp), CanWithdraw: rp.Status == store.StatusInReview,
+	}
+	if rp.PublishedVersion > 0 {
+		v.PublicURL = s.publishedURL(ag.ID, rp.Year)
+	}
+	vs, err := s.Store.ListVersions(r.Context(), ag.ID, rp.Year)
+	if err != nil {
+		s.internal(w, r, err)
+		return
+	}
+	for i := len(vs) - 1; i >= 0; i-- {
+		x := vs[i]
+		v.Versions = append(v.Versions, versionRow{Number: x.Number, SubmittedBy: x.SubmittedBy, SubmittedAt: render.DateTime(x.SubmittedAt),
+			CorrectionReason: x.CorrectionReason, Published: x.Number == rp.PublishedVersion})
+	}
+	if rp.Version > 0 {
+		ver, err := s.Store.GetVersion(r.Context(), ag.ID, rp.Year, rp.Version)
+		if err != nil {
+			s.internal(w, r, err)
+			return
+		}
+		v.Levels = levels(rp, ver.Chain, tl)
+	}
+	if rp.Status != store.StatusDraft && rp.Status != store.StatusInReview && rp.Status != store.StatusPublished {
+		v.Comments = comments(rp, tl)
+	}
+	s.page(w, r, http.StatusOK, "status", pageData{Title: render.Title(ag.Name, rp.Year) + " — 审批进度", User: u,
+		AgencyName: ag.Name, Status: v, SignOut: s.sessionCSRF(r, "signout")})
+}
+
+// levels tells, for each level of the newest version's chain, where it stands: decided
+// (by whom, when, with what comment), waiting, or not reached yet.
+func levels(rp *store.Report, chain []store.Level, tl []store.AuditEntry) []levelView {
+	out := make([]levelView, len(chain))
+	for i, l := range chain {
+		out[i] = levelView{Name: l.Name, State: "未开始", Class: "todo"}
+	}
+	find := func(name string) int {
+		for i, l := range chain {
+			if l.Name == name {
+				return i
+			}
+		}
+		return -1
+	}
+	for _, e := range tl {
+		if e.Version != rp.Version {
+			continue
+		}
+		i := find(e.Level)
+		if i < 0 {
+			continue
+		}
+		lv := &out[i]
+		switch e.Action {
+		case store.ActionRequest:
+			lv.State, lv.Class, lv.At = "待审批", "waiting", render.DateTime(e.At)
+		case store.ActionRemind:
+			lv.State, lv.Class = "待审批（已催办）", "waiting"
+		case store.ActionApprove:
+			lv.State, lv.Class, lv.By, lv.At, lv.Comment = "已同意", "approved", e.Actor, render.DateTime(e.At), e.Comment
+		case store.ActionReturn:
+			lv.State, lv.Class, lv.By, lv.At, lv.Comment = "已退回", "returned", e.Actor, render.DateTime(e.At), e.Comment
+		case store.ActionOverdue:
+			lv.State, lv.Class, lv.At = "逾期未审批，已退回", "returned", render.DateTime(e.At)
+		case store.ActionAttest:
+			lv.Attest = true
+		}
+	}
+	if rp.Status == store.StatusDraft {
+		// Withdrawn: the waits of the version ended without a decision.
+		for i := range out {
+			if out[i].Class == "waiting" {
+				out[i].State, out[i].Class = "已撤回", "todo"
+			}
+		}
+	}
+	return out
+}
+
+// checkDraft is POST /api/reports/{agency}/{year}/check: the findings a save and a
+// submission of this document would give (with last year's report for the cross-year
+// rules), without storing anything. The form calls it as the clerk types.
+func (s *Server) checkDraft(w http.ResponseWriter, r *http.Request) {
+	if !jsonRequest(w, r) {
+		return
+	}
+	ag, ok := s.agencyFor(w, r)
+	if !ok {
+		return
+	}
+	year, ok := pathYear(w, r)
+	if !ok {
+		return
+	}
+	doc, ok := readDocument(w, r)
+	if !ok {
+		return
+	}
+	if doc.Agency == "" {
+		doc.Agency = ag.Name
+	}
+	if doc.Year == 0 {
+		doc.Year = year
+	}
+	res := report.Check(doc, approval.PreviousYear(r.Context(), s.Store, ag.ID, year))
+	res.Findings = nonNil(res.Findings)
+	writeJSON(w, http.StatusOK, res)
+}
+
+// prefillDraft is GET /api/reports/{agency}/{year}/prefill?format=…: the starting document
+// of a new report, as the new-report page makes it (for scripts that create reports).
+func (s *Server) prefillDraft(w http.ResponseWriter, r *http.Request) {
+	ag, ok := s.agencyFor(w, r)
+	if !ok {
+		return
+	}
+	year, ok := pathYear(w, r)
+	if !ok {
+		return
+	}
+	f := report.ForYear(year)
+	if id := r.URL.Query().Get("format"); id != "" {
+		ff, ok := report.Lookup(id)
+		if !ok {
+			writeError(w, http.StatusNotFound, fmt.Sprintf("没有报告格式 %q。", id))
+			return
+		}
+		f = ff
+	}
+	doc := prefill(f, ag.Name, year, approval.PreviousYear(r.Context(), s.Store, ag.ID, year))
+	body, err := doc.MarshalJSON()
+	if err != nil {
+		s.internal(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Write(body)
+}
+
+// signOut ends the session from the header's plain form.
+func (s *Server) signOut(w http.ResponseWriter, r *http.Request) {
+	r.Body = http.MaxBytesReader(w, r.Body, maxFormBody)
+	if err := r.ParseForm(); err == nil && s.checkSessionCSRF(r, "signout") {
+		if c, err := r.Cookie(cookieName); err == nil && links.ValidToken(c.Value) {
+			if err := s.Store.DeleteSession(r.Context(), links.Hash(c.Value)); err != nil {
+				s.internal(w, r, err)
+				return
+			}
+		}
+	}
+	http.SetCookie(w, &http.Cookie{Name: cookieName, Value: "", Path: "/", MaxAge: -1, HttpOnly: true,
+		SameSite: http.SameSiteLaxMode, Secure: s.SecureCookies, Expires: time.Unix(0, 0)})
+	http.Redirect(w, r, "/", http.StatusSeeOther)
+}
