@@ -32,7 +32,7 @@ validate: $(BIN)
 	@test -n "$(FILE)" || { echo "用法: make validate FILE=报告.json [PREVIOUS=上年报告.json]"; exit 2; }
 	$(BIN) validate "$(FILE)" $(if $(PREVIOUS),--previous "$(PREVIOUS)") --output text
 
-test: fmt-check vet unit fuzz
+test: fmt-check vet lint unit fuzz
 
 fmt-check:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './.venv/*')); \

@@ -37,6 +37,7 @@ type Resource struct {
 	Type       string
 	Condition  string
 	Properties map[string]any
+	Metadata   map[string]any // e.g. SAM's BuildMethod; the local stack does not read it
 }
 
 // LoadTemplate reads a SAM/CloudFormation template in YAML (or JSON, which is
@@ -117,6 +118,7 @@ func ParseTemplate(data []byte) (*Template, error) {
 			}
 		}
 		r.Properties = props
+		r.Metadata, _ = m["Metadata"].(map[string]any)
 		t.Resources[id] = r
 	}
 	return t, nil
