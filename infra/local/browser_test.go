@@ -200,6 +200,18 @@ func TestBrowserReturnAndResubmit(t *testing.T) {
 	p.eval(`(() => { document.getElementById("changes").scrollIntoView(); return "" })()`)
 	p.shot("review-changes")
 	p.docShot("review.png", "#changes")
+
+	// The drafter withdraws version 2 from its status page; its link then says so.
+	reviewURL := p.location()
+	p.open(webURL(fmt.Sprintf("/reports/%s/%d", ag, browserYear)))
+	p.eval(`(() => { window.confirm = () => true; return "" })()`) // the page asks before withdrawing
+	p.clickAndLoad("#withdraw-btn", fmt.Sprintf("/reports/%s/%d", ag, browserYear))
+	p.waitTrue("back to the form as a draft", `document.getElementById("report-form") && document.querySelector(".badge").textContent === "草稿"`, 5*time.Second)
+	p.shot("withdrawn")
+	p.open(reviewURL)
+	if !strings.Contains(p.bodyText(), "撤回") || p.eval(`String(!!document.getElementById("approve-btn"))`) != "false" {
+		t.Errorf("the link of a withdrawn version still offers a decision:\n%s", abbreviate(p.bodyText(), 600))
+	}
 }
 
 // TestBrowserNarrowViewport opens the form and the review page on a 375 px phone: nothing

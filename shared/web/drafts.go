@@ -95,6 +95,10 @@ type dashView struct {
 	DaysLeft    int
 	CurrentRow  *dashRow
 	Rows        []dashRow
+	// MissingYear is last year's report when it does not exist and its 1月31日 has passed
+	// (a new agency in November still owes it); 0 otherwise.
+	MissingYear int
+	MissingDue  string
 }
 
 func (s *Server) dashboard(w http.ResponseWriter, r *http.Request, u *store.User) {
@@ -122,9 +126,16 @@ func (s *Server) dashboard(w http.ResponseWriter, r *http.Request, u *store.User
 			row.PublicURL = s.publishedURL(ag.ID, rp.Year)
 		}
 		v.Rows = append(v.Rows, row)
-		if rp.Year == cur {
-			v.CurrentRow = &v.Rows[len(v.Rows)-1]
+	}
+	have := map[int]bool{}
+	for i := range v.Rows {
+		have[v.Rows[i].Year] = true
+		if v.Rows[i].Year == cur {
+			v.CurrentRow = &v.Rows[i]
 		}
+	}
+	if prev := cur - 1; !have[prev] && daysBetween(now, deadline(prev)) < 0 {
+		v.MissingYear, v.MissingDue = prev, render.Date(deadline(prev))
 	}
 	s.page(w, r, http.StatusOK, "dashboard", pageData{Title: ag.Name + " — 政府信息公开工作年度报告", User: u,
 		AgencyName: ag.Name, Dash: v, SignOut: s.sessionCSRF(r, "signout")})
@@ -374,12 +385,19 @@ func timelineRows(tl []store.AuditEntry) []timelineRow {
 	return out
 }
 
+// commentActions are the audit lines whose comment is meant for the drafter (a publish
+// line's comment is the address, an attestation's the fixed sentence).
+var commentActions = map[string]bool{
+	store.ActionApprove: true, store.ActionReturn: true, store.ActionOverdue: true,
+	store.ActionInvalid: true, store.ActionFail: true,
+}
+
 // comments are what the approvers and the workflow said about the newest version: shown
 // beside the form of a returned report.
 func comments(rp *store.Report, tl []store.AuditEntry) []timelineRow {
 	var out []timelineRow
 	for _, e := range tl {
-		if e.Version != rp.Version || rp.Version == 0 || e.Comment == "" || e.Action == store.ActionAttest || e.Action == store.ActionSave {
+		if e.Version != rp.Version || rp.Version == 0 || e.Comment == "" || !commentActions[e.Action] {
 			continue
 		}
 		out = append(out, timelineRow{At: render.DateTime(e.At), Actor: e.Actor, Action: actionLabel(e.Action), Level: e.Level,
