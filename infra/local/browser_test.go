@@ -215,7 +215,8 @@ func TestBrowserReturnAndResubmit(t *testing.T) {
 }
 
 // TestBrowserNarrowViewport opens the form and the review page on a 375 px phone: nothing
-// may stick out of the viewport but the tables inside their own scroll containers.
+// may stick out of the viewport but the tables inside their own scroll containers. The
+// form is also checked at 1920 px.
 func TestBrowserNarrowViewport(t *testing.T) {
 	const ag = "web3"
 	fresh(t, agencyYAML(ag, "窄屏区应急管理局", 3600, 3))
@@ -232,6 +233,15 @@ func TestBrowserNarrowViewport(t *testing.T) {
 	p.waitTrue("the balance message", `document.querySelector(".cell-msg")`, 10*time.Second)
 	p.noOverflow("the form")
 	p.shot("form-375")
+	// And on a wide desktop screen.
+	if err := p.b.SetViewport(1920, 1080); err != nil {
+		t.Fatal(err)
+	}
+	p.noOverflow("the form")
+	p.shot("form-1920")
+	if err := p.b.SetViewport(375, 740); err != nil {
+		t.Fatal(err)
+	}
 
 	fillSections(p)
 	p.typeInto(cell("requests", "carried_forward", "natural_person"), "5")
