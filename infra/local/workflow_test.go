@@ -343,7 +343,6 @@ func TestBadInputChangesNothing(t *testing.T) {
 	}
 }
 
-
 func TestReminderThenOverdue(t *testing.T) {
 	fresh(t, agencyYAML("ag6", "己区应急管理局", 1, 1))
 	drafter := newClient(t, "drafter@ag6.local")
