@@ -25,10 +25,10 @@ LAMBDA_ENV     := GOOS=linux GOARCH=arm64 CGO_ENABLED=0
 LAMBDA_GOFLAGS := -tags lambda.norpc -trimpath -ldflags "-s -w"
 SAM_BUILD      := .aws-sam/build
 # Where cfn-lint checks the template: one global region and both China regions,
-# whose registries lack SES and parts of CloudFront.
+# whose registries lack SES and parts of CloudFront (infra/deploy.LintRegions).
 LINT_REGIONS   := us-east-1 cn-north-1 cn-northwest-1
 
-.PHONY: build deploy lint lint-template lint-asl
+.PHONY: build deploy lint
 
 fn_id  = $(word 1,$(subst :, ,$(1)))
 fn_dir = $(word 2,$(subst :, ,$(1)))
@@ -57,21 +57,17 @@ build-$(call fn_id,$(1)):
 endef
 $(foreach f,$(FUNCTIONS),$(eval $(call sam_build_target,$(f))))
 
-lint: lint-template lint-asl
-
-lint-template:
-	@command -v cfn-lint >/dev/null || { echo "cfn-lint is missing: it comes with this project's machines (pip package cfn-lint); see docs/deploy.md"; exit 1; }
-	cfn-lint --regions $(LINT_REGIONS) -- template.yaml
-
+# One cfn-lint run (its start is most of the time) on template.yaml and on the ASL.
 # cfn-lint cannot read a SAM DefinitionUri file: the ASL goes into a plain
-# AWS::StepFunctions::StateMachine, whose Definition E3601 checks.
-lint-asl:
-	@command -v cfn-lint >/dev/null || { echo "cfn-lint is missing: see docs/deploy.md"; exit 1; }
+# AWS::StepFunctions::StateMachine, whose Definition it checks against the ASL
+# schema (E3601).
+lint:
+	@command -v cfn-lint >/dev/null || { echo "cfn-lint is missing: it comes with this project's machines (pip package cfn-lint); see docs/deploy.md"; exit 1; }
 	@set -e; tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
 	{ printf '{"AWSTemplateFormatVersion":"2010-09-09","Resources":{"ApprovalStateMachine":{"Type":"AWS::StepFunctions::StateMachine","Properties":{"RoleArn":"arn:aws:iam::123456789012:role/lint","Definition":'; \
-	  cat workflow/approval.asl.json; printf '}}}}\n'; } > "$$tmp/approval-asl.json"; \
-	echo "cfn-lint workflow/approval.asl.json (in an AWS::StepFunctions::StateMachine)"; \
-	cfn-lint -- "$$tmp/approval-asl.json"
+	  cat workflow/approval.asl.json; printf '}}}}\n'; } > "$$tmp/approval.asl-in-a-state-machine.json"; \
+	echo "cfn-lint --regions $(LINT_REGIONS) -- template.yaml workflow/approval.asl.json (in an AWS::StepFunctions::StateMachine; its line numbers are the ASL file's)"; \
+	cfn-lint --regions $(LINT_REGIONS) -- template.yaml "$$tmp/approval.asl-in-a-state-machine.json"
 
 deploy:
 	@command -v sam >/dev/null || { \

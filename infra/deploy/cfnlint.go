@@ -17,6 +17,7 @@ var LintRegions = []string{"us-east-1", "cn-north-1", "cn-northwest-1"}
 
 // Finding is one cfn-lint match.
 type Finding struct {
+	File    string // the template it is in
 	Rule    string // e.g. E3601
 	Level   string // Error, Warning, Informational
 	Path    string // Resources/ApprovalStateMachine/Properties/Definition/States/…
@@ -31,8 +32,9 @@ func (f Finding) String() string {
 // ErrNoCfnLint is returned when cfn-lint is not on the PATH.
 var ErrNoCfnLint = errors.New("cfn-lint is not installed (pip package cfn-lint; this project's machines have it)")
 
-// CfnLint runs cfn-lint on a template file and returns its findings.
-func CfnLint(ctx context.Context, path string, regions ...string) ([]Finding, error) {
+// CfnLint runs cfn-lint on template files (in one process: its start is most of a
+// run's time) for regions (none: cfn-lint's default, us-east-1) and returns the findings.
+func CfnLint(ctx context.Context, regions []string, paths ...string) ([]Finding, error) {
 	bin, err := exec.LookPath("cfn-lint")
 	if err != nil {
 		return nil, ErrNoCfnLint
@@ -41,7 +43,7 @@ func CfnLint(ctx context.Context, path string, regions ...string) ([]Finding, er
 	if len(regions) > 0 {
 		args = append(append(args, "--regions"), regions...)
 	}
-	args = append(args, "--", path)
+	args = append(append(args, "--"), paths...)
 	cmd := exec.CommandContext(ctx, bin, args...)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
@@ -50,9 +52,10 @@ func CfnLint(ctx context.Context, path string, regions ...string) ([]Finding, er
 	// 8 informational); anything else, or no JSON, is cfn-lint failing.
 	var exit *exec.ExitError
 	if err != nil && (!errors.As(err, &exit) || exit.ExitCode()&^14 != 0) {
-		return nil, fmt.Errorf("cfn-lint %s: %w: %s", path, err, stderr.String())
+		return nil, fmt.Errorf("cfn-lint %s: %w: %s", strings.Join(paths, " "), err, stderr.String())
 	}
 	var raw []struct {
+		Filename string
 		Level    string
 		Message  string
 		Location struct {
@@ -62,7 +65,7 @@ func CfnLint(ctx context.Context, path string, regions ...string) ([]Finding, er
 		Rule struct{ Id string }
 	}
 	if err := json.Unmarshal(stdout.Bytes(), &raw); err != nil {
-		return nil, fmt.Errorf("cfn-lint %s: output is not JSON: %w: %s%s", path, err, stdout.String(), stderr.String())
+		return nil, fmt.Errorf("cfn-lint %s: output is not JSON: %w: %s%s", strings.Join(paths, " "), err, stdout.String(), stderr.String())
 	}
 	out := make([]Finding, 0, len(raw))
 	for _, r := range raw {
@@ -70,7 +73,7 @@ func CfnLint(ctx context.Context, path string, regions ...string) ([]Finding, er
 		for i, p := range r.Location.Path {
 			parts[i] = fmt.Sprint(p)
 		}
-		out = append(out, Finding{Rule: r.Rule.Id, Level: r.Level, Path: strings.Join(parts, "/"),
+		out = append(out, Finding{File: r.Filename, Rule: r.Rule.Id, Level: r.Level, Path: strings.Join(parts, "/"),
 			Line: r.Location.Start.LineNumber, Message: r.Message})
 	}
 	return out, nil
@@ -89,7 +92,7 @@ func Errors(fs []Finding) []Finding {
 
 // WrapASL puts a state machine definition into a plain AWS::StepFunctions::StateMachine
 // named ApprovalStateMachine, so that cfn-lint checks it against the ASL schema (E3601):
-// it cannot read a SAM DefinitionUri file. infra/deploy.mk's lint-asl does the same.
+// it cannot read a SAM DefinitionUri file. infra/deploy.mk's lint does the same.
 func WrapASL(asl []byte) []byte {
 	var b bytes.Buffer
 	b.WriteString(`{"AWSTemplateFormatVersion":"2010-09-09","Resources":{"ApprovalStateMachine":{"Type":"AWS::StepFunctions::StateMachine","Properties":{"RoleArn":"arn:aws:iam::123456789012:role/lint","Definition":`)
