@@ -19,7 +19,7 @@ import (
 func main() {
 	app.UseJSONLogs()
 	if os.Getenv("BASE_URL") != "" {
-		a, err := app.New(context.Background(), os.Getenv)
+		a, err := app.New(context.Background(), os.Getenv, app.WithSFN)
 		if err != nil {
 			app.Fatal("ApiFunction", err)
 		}
@@ -54,7 +54,7 @@ func (s *selfAddressed) handle(ctx context.Context, ev events.APIGatewayV2HTTPRe
 			}
 			return s.getenv(k)
 		}
-		a, err := app.New(ctx, getenv)
+		a, err := app.New(ctx, getenv, app.WithSFN)
 		if err != nil {
 			s.mu.Unlock()
 			// Logged and answered; the next request tries again.

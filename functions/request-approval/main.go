@@ -13,7 +13,7 @@ import (
 
 func main() {
 	app.UseJSONLogs()
-	a, err := app.New(context.Background(), os.Getenv)
+	a, err := app.New(context.Background(), os.Getenv, app.WithSFN)
 	if err != nil {
 		app.Fatal("RequestApprovalFunction", err)
 	}

@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -109,13 +110,26 @@ type App struct {
 	Store  *store.Store
 	Mail   mail.Sender
 	Keys   *links.Keyring
-	SFN    *sfn.Client
-	S3     *s3.Client
-	Log    *slog.Logger
+	// SFN and S3 exist only when an Option asks for them: a main that names neither
+	// leaves those SDK clients out of its binary (docs/deploy.md, binary sizes).
+	SFN web.SFN
+	S3  approval.S3API
+	Log *slog.Logger
 }
 
-// New reads the configuration and builds the clients.
-func New(ctx context.Context, getenv func(string) string) (*App, error) {
+// Option adds a client to an App.
+type Option func(*App)
+
+// WithS3 adds the S3 client: PublishFunction writes the site.
+func WithS3(a *App) { a.S3 = s3.NewFromConfig(a.AWS, awsconf.S3Options(a.AWS)) }
+
+// WithSFN adds the Step Functions client: the API starts and stops executions and
+// delivers decisions; RequestApproval delivers a decision taken while no token was live.
+func WithSFN(a *App) { a.SFN = sfn.NewFromConfig(a.AWS) }
+
+// New reads the configuration and builds the clients every function uses (table, link
+// key, mail), and those opts ask for.
+func New(ctx context.Context, getenv func(string) string, opts ...Option) (*App, error) {
 	cfg, err := ConfigFrom(getenv)
 	if err != nil {
 		return nil, err
@@ -128,9 +142,10 @@ func New(ctx context.Context, getenv func(string) string) (*App, error) {
 		Config: cfg,
 		AWS:    awsCfg,
 		Store:  store.New(dynamodb.NewFromConfig(awsCfg), cfg.TableName),
-		SFN:    sfn.NewFromConfig(awsCfg),
-		S3:     s3.NewFromConfig(awsCfg, awsconf.S3Options(awsCfg)),
 		Log:    slog.Default(),
+	}
+	for _, o := range opts {
+		o(a)
 	}
 	secrets := secretsmanager.NewFromConfig(awsCfg)
 	key := []byte(cfg.LinkKey)
@@ -196,42 +211,50 @@ func (a *App) Web() *web.Server {
 	}
 }
 
-// Step functions by the template's logical id: what each Lambda main starts, and what
-// the local stack runs in-process.
-var stepHandlers = map[string]func(*approval.Steps) any{
-	"ValidateFunction":        func(s *approval.Steps) any { return s.Validate },
-	"RequestApprovalFunction": func(s *approval.Steps) any { return s.RequestApproval },
-	"RemindFunction":          func(s *approval.Steps) any { return s.Remind },
-	"ReturnFunction":          func(s *approval.Steps) any { return s.Return },
-	"PublishFunction":         func(s *approval.Steps) any { return s.Publish },
-	"NotifyFunction":          func(s *approval.Steps) any { return s.Notify },
-	"RecordFailureFunction":   func(s *approval.Steps) any { return s.RecordFailure },
+// stepHandler picks a step function's handler by the template's logical id. A switch,
+// not a map of closures: a package-level map would keep every step, and all it
+// reaches, in every function's binary.
+func stepHandler(logicalID string, s *approval.Steps) any {
+	switch logicalID {
+	case "ValidateFunction":
+		return s.Validate
+	case "RequestApprovalFunction":
+		return s.RequestApproval
+	case "RemindFunction":
+		return s.Remind
+	case "ReturnFunction":
+		return s.Return
+	case "PublishFunction":
+		return s.Publish
+	case "NotifyFunction":
+		return s.Notify
+	case "RecordFailureFunction":
+		return s.RecordFailure
+	}
+	return nil
 }
+
+var stepFunctions = []string{"ValidateFunction", "RequestApprovalFunction", "RemindFunction",
+	"ReturnFunction", "PublishFunction", "NotifyFunction", "RecordFailureFunction"}
 
 // WebFunction is the logical id of the api function.
 const WebFunction = "ApiFunction"
 
-// StepHandler builds the handler of one step function from an environment.
+// StepHandler builds the handler of one step function from an environment, with every
+// client (the local stack runs all functions in one process).
 func StepHandler(ctx context.Context, logicalID string, getenv func(string) string) (lambda.Handler, error) {
-	pick, ok := stepHandlers[logicalID]
-	if !ok {
+	if !slices.Contains(stepFunctions, logicalID) {
 		return nil, fmt.Errorf("app: no step function %q", logicalID)
 	}
-	a, err := New(ctx, getenv)
+	a, err := New(ctx, getenv, WithS3, WithSFN)
 	if err != nil {
 		return nil, err
 	}
-	return lambda.NewHandler(pick(a.Steps())), nil
+	return lambda.NewHandler(stepHandler(logicalID, a.Steps())), nil
 }
 
 // StepFunctions lists the logical ids of the step functions.
-func StepFunctions() []string {
-	out := make([]string, 0, len(stepHandlers))
-	for id := range stepHandlers {
-		out = append(out, id)
-	}
-	return out
-}
+func StepFunctions() []string { return slices.Clone(stepFunctions) }
 
 // UseJSONLogs makes slog write JSON, as Lambda's JSON log format expects.
 func UseJSONLogs() {
@@ -289,7 +312,7 @@ func (l *lazySMTP) Send(ctx context.Context, m mail.Message) error {
 
 // WebHandler builds the api function's HTTP handler from an environment.
 func WebHandler(ctx context.Context, getenv func(string) string) (http.Handler, error) {
-	a, err := New(ctx, getenv)
+	a, err := New(ctx, getenv, WithSFN)
 	if err != nil {
 		return nil, err
 	}
