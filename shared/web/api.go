@@ -54,6 +54,30 @@ func (s *Server) agencyFor(w http.ResponseWriter, r *http.Request) (*store.Agenc
 	return ag, true
 }
 
+// reportFor checks the user may work on the agency in the path, and reads the year.
+func (s *Server) reportFor(w http.ResponseWriter, r *http.Request) (*store.Agency, int, bool) {
+	ag, ok := s.agencyFor(w, r)
+	if !ok {
+		return nil, 0, false
+	}
+	year, ok := pathYear(w, r)
+	return ag, year, ok
+}
+
+// existingReport reads a report, answering 404 (with what to say) when there is none.
+func (s *Server) existingReport(w http.ResponseWriter, r *http.Request, agency string, year int, missing string) (*store.Report, bool) {
+	rp, err := s.Store.GetReport(r.Context(), agency, year)
+	switch {
+	case store.IsNotFound(err):
+		writeError(w, http.StatusNotFound, fmt.Sprintf(missing, year))
+		return nil, false
+	case err != nil:
+		s.internal(w, r, err)
+		return nil, false
+	}
+	return rp, true
+}
+
 // reportSummary is one report in an agency's list.
 type reportSummary struct {
 	Year             int    `json:"year"`
@@ -126,21 +150,12 @@ type reportView struct {
 }
 
 func (s *Server) getReport(w http.ResponseWriter, r *http.Request) {
-	ag, ok := s.agencyFor(w, r)
+	ag, year, ok := s.reportFor(w, r)
 	if !ok {
 		return
 	}
-	year, ok := pathYear(w, r)
+	rp, ok := s.existingReport(w, r, ag.ID, year, "还没有 %d 年度的报告。")
 	if !ok {
-		return
-	}
-	rp, err := s.Store.GetReport(r.Context(), ag.ID, year)
-	if err != nil {
-		if store.IsNotFound(err) {
-			writeError(w, http.StatusNotFound, fmt.Sprintf("还没有 %d 年度的报告。", year))
-			return
-		}
-		s.internal(w, r, err)
 		return
 	}
 	view, err := s.view(r, ag, rp)
@@ -221,11 +236,7 @@ func (s *Server) saveDraft(w http.ResponseWriter, r *http.Request) {
 	if !jsonRequest(w, r) {
 		return
 	}
-	ag, ok := s.agencyFor(w, r)
-	if !ok {
-		return
-	}
-	year, ok := pathYear(w, r)
+	ag, year, ok := s.reportFor(w, r)
 	if !ok {
 		return
 	}
@@ -307,11 +318,7 @@ func (s *Server) submit(w http.ResponseWriter, r *http.Request) {
 	if !jsonRequest(w, r) {
 		return
 	}
-	ag, ok := s.agencyFor(w, r)
-	if !ok {
-		return
-	}
-	year, ok := pathYear(w, r)
+	ag, year, ok := s.reportFor(w, r)
 	if !ok {
 		return
 	}
@@ -326,13 +333,8 @@ func (s *Server) submit(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusUnprocessableEntity, fmt.Sprintf("更正原因不能超过 %d 字。", MaxReasonLen))
 		return
 	}
-	rp, err := s.Store.GetReport(r.Context(), ag.ID, year)
-	if err != nil {
-		if store.IsNotFound(err) {
-			writeError(w, http.StatusNotFound, fmt.Sprintf("还没有 %d 年度的报告，请先保存草稿。", year))
-			return
-		}
-		s.internal(w, r, err)
+	rp, ok := s.existingReport(w, r, ag.ID, year, "还没有 %d 年度的报告，请先保存草稿。")
+	if !ok {
 		return
 	}
 	if rp.Status == store.StatusInReview {
@@ -416,11 +418,7 @@ func (s *Server) withdraw(w http.ResponseWriter, r *http.Request) {
 	if !jsonRequest(w, r) {
 		return
 	}
-	ag, ok := s.agencyFor(w, r)
-	if !ok {
-		return
-	}
-	year, ok := pathYear(w, r)
+	ag, year, ok := s.reportFor(w, r)
 	if !ok {
 		return
 	}
@@ -428,13 +426,8 @@ func (s *Server) withdraw(w http.ResponseWriter, r *http.Request) {
 	if !readJSON(w, r, &in, true) {
 		return
 	}
-	rp, err := s.Store.GetReport(r.Context(), ag.ID, year)
-	if err != nil {
-		if store.IsNotFound(err) {
-			writeError(w, http.StatusNotFound, fmt.Sprintf("还没有 %d 年度的报告。", year))
-			return
-		}
-		s.internal(w, r, err)
+	rp, ok := s.existingReport(w, r, ag.ID, year, "还没有 %d 年度的报告。")
+	if !ok {
 		return
 	}
 	if rp.Status != store.StatusInReview {

@@ -179,15 +179,24 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) logout(w http.ResponseWriter, r *http.Request) {
+	if !s.endSession(w, r) {
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"message": "已退出登录。"})
+}
+
+// endSession deletes the request's session and clears its cookie; false when it has
+// already answered (an error).
+func (s *Server) endSession(w http.ResponseWriter, r *http.Request) bool {
 	if c, err := r.Cookie(cookieName); err == nil && links.ValidToken(c.Value) {
 		if err := s.Store.DeleteSession(r.Context(), links.Hash(c.Value)); err != nil {
 			s.internal(w, r, err)
-			return
+			return false
 		}
 	}
 	http.SetCookie(w, &http.Cookie{Name: cookieName, Value: "", Path: "/", MaxAge: -1, HttpOnly: true,
 		SameSite: http.SameSiteLaxMode, Secure: s.SecureCookies, Expires: time.Unix(0, 0)})
-	writeJSON(w, http.StatusOK, map[string]string{"message": "已退出登录。"})
+	return true
 }
 
 func (s *Server) me(w http.ResponseWriter, r *http.Request) {

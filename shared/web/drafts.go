@@ -5,7 +5,6 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
-	"time"
 
 	"nianbao/shared/approval"
 	"nianbao/shared/links"
@@ -216,17 +215,11 @@ func (s *Server) createReport(w http.ResponseWriter, r *http.Request) {
 		s.showNewReport(w, r, u, ag, http.StatusUnprocessableEntity, "请选择报告年度。")
 		return
 	}
-	f := report.ForYear(year)
-	if id := r.PostFormValue("format"); id != "" {
-		ff, ok := report.Lookup(id)
-		if !ok {
-			s.showNewReport(w, r, u, ag, http.StatusUnprocessableEntity, "请选择报告格式。")
-			return
-		}
-		f = ff
+	body, ok, err := s.startingDocument(r, ag, year, r.PostFormValue("format"))
+	if !ok {
+		s.showNewReport(w, r, u, ag, http.StatusUnprocessableEntity, "请选择报告格式。")
+		return
 	}
-	doc := prefill(f, ag.Name, year, approval.PreviousYear(r.Context(), s.Store, ag.ID, year))
-	body, err := doc.MarshalJSON()
 	if err != nil {
 		s.internal(w, r, err)
 		return
@@ -534,11 +527,7 @@ func (s *Server) checkDraft(w http.ResponseWriter, r *http.Request) {
 	if !jsonRequest(w, r) {
 		return
 	}
-	ag, ok := s.agencyFor(w, r)
-	if !ok {
-		return
-	}
-	year, ok := pathYear(w, r)
+	ag, year, ok := s.reportFor(w, r)
 	if !ok {
 		return
 	}
@@ -560,25 +549,16 @@ func (s *Server) checkDraft(w http.ResponseWriter, r *http.Request) {
 // prefillDraft is GET /api/reports/{agency}/{year}/prefill?format=…: the starting document
 // of a new report, as the new-report page makes it (for scripts that create reports).
 func (s *Server) prefillDraft(w http.ResponseWriter, r *http.Request) {
-	ag, ok := s.agencyFor(w, r)
+	ag, year, ok := s.reportFor(w, r)
 	if !ok {
 		return
 	}
-	year, ok := pathYear(w, r)
+	id := r.URL.Query().Get("format")
+	body, ok, err := s.startingDocument(r, ag, year, id)
 	if !ok {
+		writeError(w, http.StatusNotFound, fmt.Sprintf("没有报告格式 %q。", id))
 		return
 	}
-	f := report.ForYear(year)
-	if id := r.URL.Query().Get("format"); id != "" {
-		ff, ok := report.Lookup(id)
-		if !ok {
-			writeError(w, http.StatusNotFound, fmt.Sprintf("没有报告格式 %q。", id))
-			return
-		}
-		f = ff
-	}
-	doc := prefill(f, ag.Name, year, approval.PreviousYear(r.Context(), s.Store, ag.ID, year))
-	body, err := doc.MarshalJSON()
 	if err != nil {
 		s.internal(w, r, err)
 		return
@@ -587,18 +567,27 @@ func (s *Server) prefillDraft(w http.ResponseWriter, r *http.Request) {
 	w.Write(body)
 }
 
+// startingDocument is a new report of a year, in the format the year calls for or the
+// one chosen (formatID), prefilled from last year's published report. ok is false for an
+// unknown format.
+func (s *Server) startingDocument(r *http.Request, ag *store.Agency, year int, formatID string) (body []byte, ok bool, err error) {
+	f := report.ForYear(year)
+	if formatID != "" {
+		if f, ok = report.Lookup(formatID); !ok {
+			return nil, false, nil
+		}
+	}
+	body, err = prefill(f, ag.Name, year, approval.PreviousYear(r.Context(), s.Store, ag.ID, year)).MarshalJSON()
+	return body, true, err
+}
+
 // signOut ends the session from the header's plain form.
 func (s *Server) signOut(w http.ResponseWriter, r *http.Request) {
 	r.Body = http.MaxBytesReader(w, r.Body, maxFormBody)
 	if err := r.ParseForm(); err == nil && s.checkSessionCSRF(r, "signout") {
-		if c, err := r.Cookie(cookieName); err == nil && links.ValidToken(c.Value) {
-			if err := s.Store.DeleteSession(r.Context(), links.Hash(c.Value)); err != nil {
-				s.internal(w, r, err)
-				return
-			}
+		if !s.endSession(w, r) {
+			return
 		}
 	}
-	http.SetCookie(w, &http.Cookie{Name: cookieName, Value: "", Path: "/", MaxAge: -1, HttpOnly: true,
-		SameSite: http.SameSiteLaxMode, Secure: s.SecureCookies, Expires: time.Unix(0, 0)})
 	http.Redirect(w, r, "/", http.StatusSeeOther)
 }
