@@ -34,14 +34,12 @@ func adminImport(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	fs.SetOutput(stderr)
 	table := fs.String("table", os.Getenv("TABLE_NAME"), "DynamoDB 表名（默认取环境变量 TABLE_NAME）")
 	dryRun := fs.Bool("check", false, "只检查文件，不写入")
-	file, rest := splitFile(args)
-	if err := fs.Parse(rest); err != nil {
-		return exitUsage
-	}
-	if file == "" && fs.NArg() == 1 {
-		file = fs.Arg(0)
-	} else if file == "" || fs.NArg() > 0 {
+	fs.Usage = func() {
 		fmt.Fprintln(stderr, "用法: nianbao admin import FILE [--table 表名] [--check]")
+		fs.PrintDefaults()
+	}
+	file, ok := fileArg(fs, args)
+	if !ok {
 		return exitUsage
 	}
 	data, err := os.ReadFile(file)

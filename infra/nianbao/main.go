@@ -6,6 +6,7 @@ package main
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -56,6 +57,28 @@ func dispatch(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		return exitUsage
 	}
 	return cmd.run(ctx, args[1:], stdout, stderr)
+}
+
+// fileArg parses a subcommand's flags around its one FILE argument, so that both
+// "validate FILE --previous X" (as the usage lines show; flag stops at FILE) and
+// "validate --previous X FILE" work. It prints the usage and says false when the
+// arguments do not fit.
+func fileArg(fs *flag.FlagSet, args []string) (string, bool) {
+	var file string
+	if len(args) > 0 && len(args[0]) > 0 && args[0][0] != '-' {
+		file, args = args[0], args[1:]
+	}
+	if err := fs.Parse(args); err != nil {
+		return "", false
+	}
+	switch {
+	case file == "" && fs.NArg() == 1:
+		return fs.Arg(0), true
+	case file == "" || fs.NArg() > 0:
+		fs.Usage()
+		return "", false
+	}
+	return file, true
 }
 
 func usage(w io.Writer) {

@@ -25,14 +25,8 @@ func renderCmd(_ context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "用法: nianbao render FILE -o DIR")
 		fs.PrintDefaults()
 	}
-	file, rest := splitFile(args)
-	if err := fs.Parse(rest); err != nil {
-		return exitUsage
-	}
-	if file == "" && fs.NArg() == 1 {
-		file = fs.Arg(0)
-	} else if file == "" || fs.NArg() > 0 {
-		fs.Usage()
+	file, ok := fileArg(fs, args)
+	if !ok {
 		return exitUsage
 	}
 	if *out == "" {

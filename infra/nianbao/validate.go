@@ -24,14 +24,8 @@ func validateCmd(_ context.Context, args []string, stdout, stderr io.Writer) int
 		fmt.Fprintln(stderr, "用法: nianbao validate FILE [--previous LAST_YEAR_FILE] [--output json|text]")
 		fs.PrintDefaults()
 	}
-	file, rest := splitFile(args)
-	if err := fs.Parse(rest); err != nil {
-		return exitUsage
-	}
-	if file == "" && fs.NArg() == 1 {
-		file = fs.Arg(0)
-	} else if file == "" || fs.NArg() > 0 {
-		fs.Usage()
+	file, ok := fileArg(fs, args)
+	if !ok {
 		return exitUsage
 	}
 	if *output != "json" && *output != "text" {
@@ -72,15 +66,6 @@ func validateCmd(_ context.Context, args []string, stdout, stderr io.Writer) int
 		return exitFailed
 	}
 	return exitOK
-}
-
-// splitFile takes the first argument that is not a flag as the file, so that
-// "validate FILE --previous X" works as the usage line shows (flag stops at FILE).
-func splitFile(args []string) (file string, rest []string) {
-	if len(args) > 0 && len(args[0]) > 0 && args[0][0] != '-' {
-		return args[0], args[1:]
-	}
-	return "", args
 }
 
 func readDocument(path string) (*report.Document, error) {
