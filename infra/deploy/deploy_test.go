@@ -305,8 +305,8 @@ func TestBuildList(t *testing.T) {
 	}
 }
 
-// cfn-lint on the real files, and on copies broken in ways only it sees, all in one
-// cfn-lint run (its start takes seconds).
+// cfn-lint on copies broken in ways only it sees, all in one cfn-lint run (its start
+// takes seconds). `make lint` runs it on the real files.
 func TestCfnLint(t *testing.T) {
 	if _, err := exec.LookPath("cfn-lint"); err != nil {
 		t.Fatal(ErrNoCfnLint)
@@ -326,8 +326,6 @@ func TestCfnLint(t *testing.T) {
 		old, new string // a broken copy: the first old becomes new
 		want     []string
 	}{
-		{name: "template.yaml", content: template},
-		{name: "the ASL (E3601)", content: WrapASL(asl)},
 		{
 			name: "a log group's retention", content: template,
 			old: "RetentionInDays: 365", new: "RetentionInDays: 366",
@@ -377,12 +375,6 @@ func TestCfnLint(t *testing.T) {
 				}
 			}
 			all := strings.Join(msgs, "\n")
-			if len(c.want) == 0 {
-				if len(msgs) > 0 {
-					t.Fatalf("cfn-lint errors:\n%s", all)
-				}
-				return
-			}
 			if len(msgs) == 0 {
 				t.Fatal("cfn-lint finds no error in the broken copy")
 			}
