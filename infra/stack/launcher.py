@@ -25,7 +25,6 @@ import logging
 import os
 import sys
 import threading
-import time
 import uuid
 
 PROBE_ACCOUNT = "000000000000"  # never the stack's account (123456789012)
@@ -44,42 +43,38 @@ def _probe_second_start():
     through `state_machine.backend`, of every other machine, so the second
     start fails with "cannot pickle '_thread.RLock' object"
     (getmoto/moto#10077). The upstream fix (#10093) only leaves out the
-    machine's own executions, so the probe uses two machines.
+    machine's own executions. The probe does what StartExecution does — a
+    deep copy — of a machine whose backend holds a running execution of
+    another machine, without running anything.
     """
-    from moto.stepfunctions.parser.models import stepfunctions_parser_backends
+    import inspect
 
+    from moto.stepfunctions.parser.models import (
+        StepFunctionsParserBackend,
+        stepfunctions_parser_backends,
+    )
+
+    if "deepcopy" not in inspect.getsource(StepFunctionsParserBackend.start_execution):
+        return None
     backends = stepfunctions_parser_backends[PROBE_ACCOUNT]
     backend = backends[PROBE_REGION]
     role = f"arn:aws:iam::{PROBE_ACCOUNT}:role/probe"
     try:
-        a = backend.create_state_machine(
-            name="probe-a", definition=_pass_definition(), roleArn=role
-        )
-        b = backend.create_state_machine(
-            name="probe-b", definition=_pass_definition(), roleArn=role
-        )
-        backend.start_execution(a.arn, name="a1", execution_input="{}")
-        backend.start_execution(b.arn, name="b1", execution_input="{}")
-        backend.start_execution(b.arn, name="b2", execution_input="{}")
+        a = backend.create_state_machine(name="probe-a", definition=_pass_definition(), roleArn=role)
+        b = backend.create_state_machine(name="probe-b", definition=_pass_definition(), roleArn=role)
+
+        class RunningExecution:  # what a running execution holds
+            def __init__(self):
+                self.lock = threading.RLock()
+
+        a.executions.append(RunningExecution())
+        b.executions.append(RunningExecution())
+        copy.deepcopy(b)
         return None
     except TypeError as err:  # the pickle error is a TypeError
         return err
     finally:
-        _wait_executions(backend)
         backends.reset()
-
-
-def _wait_executions(backend, timeout=5.0):
-    deadline = time.monotonic() + timeout
-    for sm in list(backend.state_machines):
-        for ex in list(sm.executions):
-            worker = getattr(ex, "exec_worker", None)
-            while (
-                worker is not None
-                and getattr(ex, "status", None) == "RUNNING"
-                and time.monotonic() < deadline
-            ):
-                time.sleep(0.01)
 
 
 # Attributes of a state machine that the execution's snapshot shares with the
