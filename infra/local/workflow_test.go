@@ -297,6 +297,14 @@ func TestStaleSaveRefused(t *testing.T) {
 	if !strings.Contains(string(got.body), "A 的修改") {
 		t.Error("A's save was overwritten")
 	}
+	// A submission names the draft it means: B's stale ETag is refused, nothing starts.
+	r = b.api("POST", "/api/reports/ag4/2025/submit", nil, map[string]string{"If-Match": first})
+	if r.status != http.StatusPreconditionFailed {
+		t.Errorf("submit on a stale ETag: %d, want 412", r.status)
+	}
+	if v := a.report("ag4", 2025); v.Status != "draft" || v.Version != 0 {
+		t.Errorf("after a refused submission: %s v%d", v.Status, v.Version)
+	}
 	// B keeps theirs by saving on the current ETag.
 	if r := b.save("ag4", 2025, docB, conflict.ETag); r.status != http.StatusOK {
 		t.Errorf("save on the current ETag: %d %s", r.status, r.body)

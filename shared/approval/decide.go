@@ -52,23 +52,18 @@ func Decide(ctx context.Context, st *store.Store, tasks TaskAPI, a *store.Approv
 		return nil, &DecisionError{Msg: fmt.Sprintf("意见不能超过 %d 字。", MaxCommentLen)}
 	}
 	attested := in.Attested && a.ConfidentialityReview && in.Decision == store.DecisionApprove
-	decided, err := st.Decide(ctx, a.ID, in.Decision, in.Approver, comment, attested)
-	if err != nil {
-		return nil, err
-	}
 	action := store.ActionApprove
 	if in.Decision == store.DecisionReturn {
 		action = store.ActionReturn
 	}
-	entries := []store.AuditEntry{{Actor: in.Approver, Action: action, Version: a.Version, Level: a.LevelName, Comment: comment, IP: in.IP}}
+	audit := []store.AuditEntry{{Actor: in.Approver, Action: action, Version: a.Version, Level: a.LevelName, Comment: comment, IP: in.IP}}
 	if attested {
-		entries = append(entries, store.AuditEntry{Actor: in.Approver, Action: store.ActionAttest, Version: a.Version, Level: a.LevelName,
+		audit = append(audit, store.AuditEntry{Actor: in.Approver, Action: store.ActionAttest, Version: a.Version, Level: a.LevelName,
 			Comment: "已按规定进行保密审查，同意公开", IP: in.IP})
 	}
-	for _, e := range entries {
-		if err := st.Audit(ctx, a.Agency, a.Year, e); err != nil {
-			return decided, err
-		}
+	decided, err := st.Decide(ctx, a, store.Decision{Decision: in.Decision, By: in.Approver, Comment: comment, Attested: attested, Audit: audit})
+	if err != nil {
+		return nil, err
 	}
 	if err := Deliver(ctx, st, tasks, decided); err != nil {
 		return decided, err

@@ -132,8 +132,8 @@ func publishedMessage(ag *store.Agency, v *store.Version, to []string, url strin
 func failedMessage(ag *store.Agency, v *store.Version, to []string, step, cause, url string) mail.Message {
 	return letter{To: to, Subject: "【发布失败】" + reportTitle(ag, v), Link: url, LinkLabel: "查看报告",
 		Lines: []string{
-			fmt.Sprintf("%s在「%s」步骤失败，未完成发布；已发布的内容没有改动。", reportTitle(ag, v), step),
-			"错误信息：" + cause,
+			fmt.Sprintf("%s在「%s」步骤失败，未完成审批和发布。", reportTitle(ag, v), step),
+			"错误：" + cause + "（详情见系统日志）",
 			"请联系系统管理员处理后重新提交。",
 		}}.message()
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"io/fs"
 	"path"
 	"slices"
@@ -65,14 +66,25 @@ type object struct {
 	body            []byte
 }
 
+func (p *Publisher) putAll(ctx context.Context, objects []object) error {
+	for _, o := range objects {
+		if err := p.put(ctx, o.key, o.typ, o.cache, o.body); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 const (
 	typeHTML = "text/html; charset=utf-8"
 	typeJSON = "application/json"
 )
 
-// PublishResult is what the Publish step returns: where the report is now.
+// PublishResult is what the Publish step returns: where the report is now, or that it
+// was not published because the version left review (withdrawn) before it could be.
 type PublishResult struct {
-	URL string `json:"url"`
+	URL     string `json:"url"`
+	Skipped bool   `json:"skipped"`
 }
 
 // Publish renders the approved version and writes it: the version's own objects first,
@@ -87,12 +99,26 @@ func (s *Steps) Publish(ctx context.Context, in Input) (PublishResult, error) {
 	if !render.ValidAgencyID(ag.ID) {
 		return PublishResult{}, fmt.Errorf("agency id %q cannot be published as a folder", ag.ID)
 	}
+	// From here on the version cannot be withdrawn; if it was withdrawn (or superseded)
+	// while the last decision travelled, it is not published.
+	if err := s.Store.ClaimPublication(ctx, in.Agency, in.Year, in.Version); err != nil {
+		if store.IsConflict(err) {
+			s.log().WarnContext(ctx, "not publishing a version that left review", "agency", in.Agency, "year", in.Year, "version", in.Version)
+			return PublishResult{Skipped: true}, nil
+		}
+		return PublishResult{}, &TransientError{Err: err}
+	}
 	p := s.Publisher
 	pubs, err := s.Store.Publications(ctx, ag.ID)
 	if err != nil {
 		return PublishResult{}, &TransientError{Err: err}
 	}
+	// The publication's date is the last level's decision, so that a retried step writes
+	// the same objects; once recorded, the record's date.
 	publishedAt := s.Store.Now()
+	if last, err := s.Store.FindApproval(ctx, in.Agency, in.Year, in.Version, len(v.Chain)-1); err == nil && !last.DecidedAt.IsZero() {
+		publishedAt = last.DecidedAt
+	}
 	var earlier []store.Publication
 	for _, pub := range pubs {
 		switch {
@@ -142,22 +168,25 @@ func (s *Steps) Publish(ctx context.Context, in Input) (PublishResult, error) {
 	}); err != nil {
 		return PublishResult{}, fmt.Errorf("read assets: %w", err)
 	}
-	writes = append(writes,
-		object{yearDir + "report.json", typeJSON, cacheCurrent, reportJSON},
-		object{yearDir + "meta.json", typeJSON, cacheCurrent, metaJSON},
-		object{yearDir + "index.html", typeHTML, cacheCurrent, currentPage.Bytes()},
-	)
-	for _, w := range writes {
-		if err := p.put(ctx, w.key, w.typ, w.cache, w.body); err != nil {
-			return PublishResult{}, err
-		}
+	current := []object{
+		{yearDir + "report.json", typeJSON, cacheCurrent, reportJSON},
+		{yearDir + "meta.json", typeJSON, cacheCurrent, metaJSON},
+		{yearDir + "index.html", typeHTML, cacheCurrent, currentPage.Bytes()},
 	}
-
+	// The version's own objects, then the record of the publication, then what points at
+	// it (the year's current page, the indexes): a failure half-way never leaves a page
+	// pointing at one that does not exist.
+	if err := p.putAll(ctx, writes); err != nil {
+		return PublishResult{}, err
+	}
 	if err := s.Store.PutPublication(ctx, store.Publication{
 		AgencyID: ag.ID, Agency: ag.Name, Year: in.Year, Version: in.Version,
 		PublishedAt: publishedAt, CorrectionReason: v.CorrectionReason, SHA256: meta.SHA256,
 	}); err != nil {
 		return PublishResult{}, &TransientError{Err: err}
+	}
+	if err := p.putAll(ctx, current); err != nil {
+		return PublishResult{}, err
 	}
 	if err := s.publishIndexes(ctx, ag); err != nil {
 		return PublishResult{}, err
@@ -197,42 +226,43 @@ func correctionsOf(earlier []store.Publication, version int, reason string) []re
 }
 
 // publishIndexes rewrites the agency's index and the site index from the table. Two
-// agencies publishing at once could each render the site index before seeing the
-// other's publication; so after writing, the table is read again and the index
-// rewritten until what was written is what the table holds. The last writer therefore
-// always writes a complete index.
+// publications at once (two agencies, or two years of one agency) could each render an
+// index before seeing the other's record; so after writing, the table is read again and
+// the index rewritten until what was written is what the table holds. The last writer
+// therefore always writes a complete index.
 func (s *Steps) publishIndexes(ctx context.Context, ag *store.Agency) error {
-	p := s.Publisher
-	own, err := s.Store.Publications(ctx, ag.ID)
-	if err != nil {
-		return &TransientError{Err: err}
-	}
-	var buf bytes.Buffer
-	if err := render.AgencyIndex(&buf, ag.ID, ag.Name, entries(own), render.IndexOptions{}); err != nil {
+	if err := s.writeUntilStable(ctx, ag.ID, sitePrefix+ag.ID+"/index.html", func(w io.Writer, pubs []store.Publication) error {
+		return render.AgencyIndex(w, ag.ID, ag.Name, entries(pubs), render.IndexOptions{})
+	}); err != nil {
 		return err
 	}
-	if err := p.put(ctx, sitePrefix+ag.ID+"/index.html", typeHTML, cacheCurrent, buf.Bytes()); err != nil {
-		return err
-	}
+	return s.writeUntilStable(ctx, "", sitePrefix+"index.html", func(w io.Writer, pubs []store.Publication) error {
+		return render.SiteIndex(w, entries(pubs), render.IndexOptions{})
+	})
+}
+
+// writeUntilStable renders an index page from the publications of one agency (or all,
+// agencyID "") and writes it, until a fresh read of the table finds what it wrote.
+func (s *Steps) writeUntilStable(ctx context.Context, agencyID, key string, page func(io.Writer, []store.Publication) error) error {
 	var written []store.Publication
 	for attempt := 0; attempt < 10; attempt++ {
-		all, err := s.Store.Publications(ctx, "")
+		pubs, err := s.Store.Publications(ctx, agencyID)
 		if err != nil {
 			return &TransientError{Err: err}
 		}
-		if attempt > 0 && samePublications(all, written) {
+		if attempt > 0 && samePublications(pubs, written) {
 			return nil
 		}
-		buf.Reset()
-		if err := render.SiteIndex(&buf, entries(all), render.IndexOptions{}); err != nil {
+		var buf bytes.Buffer
+		if err := page(&buf, pubs); err != nil {
 			return err
 		}
-		if err := p.put(ctx, sitePrefix+"index.html", typeHTML, cacheCurrent, buf.Bytes()); err != nil {
+		if err := s.Publisher.put(ctx, key, typeHTML, cacheCurrent, buf.Bytes()); err != nil {
 			return err
 		}
-		written = all
+		written = pubs
 	}
-	return &TransientError{Err: fmt.Errorf("site index kept changing while being written")}
+	return &TransientError{Err: fmt.Errorf("%s kept changing while being written", key)}
 }
 
 func samePublications(a, b []store.Publication) bool {
@@ -273,6 +303,9 @@ type NotifyInput struct {
 
 // Notify tells the drafter and every approver of the chain where the report now is.
 func (s *Steps) Notify(ctx context.Context, in NotifyInput) error {
+	if in.Publish.Skipped {
+		return nil
+	}
 	ag, v, _, err := s.load(ctx, in.State)
 	if err != nil {
 		return err
@@ -307,11 +340,12 @@ func (s *Steps) RecordFailure(ctx context.Context, in FailInput) error {
 	if err != nil {
 		return err
 	}
+	// The raw cause (Go and SDK text, keys, request ids) goes to the log; people get the
+	// step and the error's name, enough for the operator to find the log.
+	s.log().ErrorContext(ctx, "workflow step failed", "agency", st.Agency, "year", st.Year, "version", st.Version,
+		"step", in.Step, "error", in.Error.Error, "cause", truncate(in.Error.Cause, 2000))
 	cause := in.Error.Error
-	if in.Error.Cause != "" {
-		cause += "：" + truncate(in.Error.Cause, 500)
-	}
-	comment := fmt.Sprintf("「%s」步骤失败：%s", stepLabel(in.Step), cause)
+	comment := fmt.Sprintf("「%s」步骤失败（%s），请联系系统管理员。", stepLabel(in.Step), cause)
 	// A failed notice after publication leaves the report published: it is public, only
 	// the mail did not go out; the 办公室 is told below all the same.
 	if in.Step != "Notify" {
@@ -321,6 +355,9 @@ func (s *Steps) RecordFailure(ctx context.Context, in FailInput) error {
 		if err != nil && !store.IsConflict(err) {
 			return err
 		}
+	}
+	if err := ClosePending(ctx, s.Store, st.Agency, st.Year, st.Version, len(v.Chain), closedEnded); err != nil {
+		return err
 	}
 	if err := s.Store.Audit(ctx, st.Agency, st.Year, store.AuditEntry{
 		Actor: "system", Action: store.ActionFail, Version: st.Version, Comment: comment,

@@ -271,10 +271,16 @@ func (s *Steps) Remind(ctx context.Context, in Input) (RemindResult, error) {
 		// Decided while the wait was timing out: go back to the wait, which delivers it.
 		return RemindResult{Reminders: a.Reminders}, nil
 	case store.ApprovalClosed:
-		return RemindResult{Reminders: a.Reminders, Closed: true}, nil
+		// Closed as overdue by an earlier run of this step (a retried Lambda): overdue
+		// still. Closed otherwise (withdrawn): the execution has nothing left to do.
+		overdue := a.ClosedReason == closedOverdue
+		return RemindResult{Reminders: a.Reminders, Overdue: overdue, Closed: !overdue}, nil
 	}
 	if a.Reminders >= in.MaxReminders {
-		if _, err := s.Store.CloseApproval(ctx, a.ID, "overdue"); err != nil && !store.IsConflict(err) {
+		if _, err := s.Store.CloseApproval(ctx, a.ID, closedOverdue); err != nil {
+			if store.IsConflict(err) { // decided (or closed) in the meantime: look again
+				return s.Remind(ctx, in)
+			}
 			return RemindResult{}, err
 		}
 		return RemindResult{Overdue: true, Reminders: a.Reminders}, nil
@@ -297,6 +303,34 @@ func (s *Steps) Remind(ctx context.Context, in Input) (RemindResult, error) {
 		return RemindResult{}, err
 	}
 	return RemindResult{Reminders: a.Reminders}, nil
+}
+
+// Why an approval was closed without a decision.
+const (
+	closedOverdue   = "overdue"
+	closedWithdrawn = "withdrawn"
+	closedEnded     = "ended" // the workflow ended (returned, failed) before this level decided
+)
+
+// ClosePending closes every approval of a version still waiting for a decision (the
+// report was withdrawn, returned or failed), so that their links say what happened
+// instead of taking a decision nobody will receive.
+func ClosePending(ctx context.Context, st *store.Store, agency string, year, version, levels int, reason string) error {
+	for l := 0; l < levels; l++ {
+		a, err := st.FindApproval(ctx, agency, year, version, l)
+		switch {
+		case store.IsNotFound(err):
+			continue
+		case err != nil:
+			return err
+		case a.State != store.ApprovalPending:
+			continue
+		}
+		if _, err := st.CloseApproval(ctx, a.ID, reason); err != nil && !store.IsConflict(err) {
+			return err
+		}
+	}
+	return nil
 }
 
 // Return kinds: why a report goes back to its drafter.
@@ -354,6 +388,9 @@ func (s *Steps) Return(ctx context.Context, in ReturnInput) error {
 			s.log().WarnContext(ctx, "return of a superseded version ignored", "agency", st.Agency, "year", st.Year, "version", st.Version)
 			return nil
 		}
+		return err
+	}
+	if err := ClosePending(ctx, s.Store, st.Agency, st.Year, st.Version, len(v.Chain), closedEnded); err != nil {
 		return err
 	}
 	// The approver's own return is in the audit log already (written with the decision).

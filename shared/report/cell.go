@@ -3,6 +3,7 @@ package report
 import (
 	"fmt"
 	"strconv"
+	"strings"
 )
 
 // Cell is one number of a table: blank (not filled in), or a number exactly as entered.
@@ -52,6 +53,9 @@ func ParseCell(s string) (Cell, error) {
 	}
 	if intDigits > 1 && s[start] == '0' {
 		return Cell{}, fmt.Errorf("%q 不能以 0 开头", s)
+	}
+	if start == 1 && strings.Trim(s[1:], "0.") == "" {
+		return Cell{}, fmt.Errorf("%q 是负零，请写 0", s)
 	}
 	if i == len(s) {
 		if intDigits > maxCellDigits {

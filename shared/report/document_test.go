@@ -30,6 +30,7 @@ func TestDecodeErrors(t *testing.T) {
 		{name: "unknown column", in: `{"format":"gip-2021","requests":{"new":{"natural_persn":1}}}`, wantPath: "requests.new.natural_persn", wantMsg: "没有列"},
 		{name: "column the row lacks", in: `{"format":"gip-2021","proactive":{"fees":{"decisions":1}}}`, wantPath: "proactive.fees.decisions", wantMsg: "没有列"},
 		{name: "string in a cell", in: `{"format":"gip-2019","appeals":{"review":{"upheld":"3"}}}`, wantPath: "appeals.review.upheld", wantMsg: "应为数字或 null"},
+		{name: "negative zero", in: `{"format":"gip-2019","appeals":{"review":{"upheld":-0}}}`, wantPath: "appeals.review.upheld", wantMsg: "负零"},
 		{name: "exponent", in: `{"format":"gip-2019","appeals":{"review":{"upheld":1e3}}}`, wantPath: "appeals.review.upheld", wantMsg: "普通的十进制数字"},
 		{name: "row not an object", in: `{"format":"gip-2019","appeals":{"review":[1]}}`, wantPath: "appeals.review", wantMsg: "JSON 对象"},
 		{name: "year as text", in: `{"format":"gip-2019","year":"2020"}`, wantPath: "year", wantMsg: "整数"},

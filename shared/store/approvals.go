@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -79,18 +80,53 @@ func (s *Store) CountReminder(ctx context.Context, id string) (*Approval, error)
 		map[string]types.AttributeValue{":one": num(1), ":pending": str(string(ApprovalPending))})
 }
 
-// Decide records a decision: pending → decided, only once, and only before the
-// approval expires. The loser of two concurrent decisions gets ErrConflict.
-func (s *Store) Decide(ctx context.Context, id, decision, by, comment string, attested bool) (*Approval, error) {
-	now := s.now()
-	return s.updateApproval(ctx, id,
-		"SET #state = :decided, #decision = :d, #decided_by = :by, #decided_at = :now, #comment = :c, #attested = :att",
-		"#state = :pending AND #expires > :nowstr",
-		map[string]types.AttributeValue{
-			":decided": str(string(ApprovalDecided)), ":d": str(decision), ":by": str(by),
-			":now": str(now.UTC().Format(timeLayout)), ":nowstr": str(now.UTC().Format(timeLayout)),
-			":c": str(comment), ":att": boolean(attested), ":pending": str(string(ApprovalPending)),
-		})
+// Decision is what an approver decided, with the audit lines that record it.
+type Decision struct {
+	Decision string
+	By       string
+	Comment  string
+	Attested bool
+	Audit    []AuditEntry
+}
+
+// Decide records a decision, atomically with its audit lines: pending → decided, only
+// once, only before the approval expires, and only while its report is still in review
+// at the approval's version (not withdrawn, returned or failed meanwhile). The loser of
+// two concurrent decisions, and a decision on a report that has moved on, get
+// ErrConflict and change nothing.
+func (s *Store) Decide(ctx context.Context, a *Approval, d Decision) (*Approval, error) {
+	now := s.now().UTC().Format(timeLayout)
+	expr := "SET #state = :decided, #decision = :d, #decided_by = :by, #decided_at = :now, #comment = :c, #attested = :att"
+	cond := "#state = :pending AND #expires > :now"
+	items := []types.TransactWriteItem{
+		{Update: &types.Update{
+			TableName: &s.table, Key: key(approvalPK(a.ID), skApproval),
+			UpdateExpression: &expr, ConditionExpression: &cond, ExpressionAttributeNames: names(expr, cond),
+			ExpressionAttributeValues: map[string]types.AttributeValue{
+				":decided": str(string(ApprovalDecided)), ":d": str(d.Decision), ":by": str(d.By), ":now": str(now),
+				":c": str(d.Comment), ":att": boolean(d.Attested), ":pending": str(string(ApprovalPending)),
+			},
+		}},
+		{ConditionCheck: &types.ConditionCheck{
+			TableName: &s.table, Key: key(agencyPK(a.Agency), reportSK(a.Year)),
+			ConditionExpression:      aws.String("#status = :inreview AND #version = :v"),
+			ExpressionAttributeNames: names("#status #version"),
+			ExpressionAttributeValues: map[string]types.AttributeValue{
+				":inreview": str(string(StatusInReview)), ":v": num(int64(a.Version)),
+			},
+		}},
+	}
+	for _, e := range d.Audit {
+		p, err := s.auditPut(a.Agency, a.Year, e)
+		if err != nil {
+			return nil, err
+		}
+		items = append(items, types.TransactWriteItem{Put: p})
+	}
+	if _, err := s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items}); err != nil {
+		return nil, fmt.Errorf("store: decide approval %s: %w", a.ID, conflict(err))
+	}
+	return s.GetApproval(ctx, a.ID)
 }
 
 // MarkDelivered notes that the decision reached the state machine.
@@ -209,4 +245,44 @@ func (s *Store) DeleteSession(ctx context.Context, idHash string) error {
 		return fmt.Errorf("store: delete session: %w", err)
 	}
 	return nil
+}
+
+// AllowLoginMail counts a sign-in mail to an address and says whether it may go: at most
+// max within each window, so that nobody can flood an inbox (and the sender's
+// reputation) by asking for links.
+func (s *Store) AllowLoginMail(ctx context.Context, email string, max int, window time.Duration) (bool, error) {
+	now := s.now()
+	k := key("LOGINRATE#"+userSK(email), "RATE")
+	cutoff := str(now.Add(-window).UTC().Format(timeLayout))
+	// Within the current window: count one more, while under the limit.
+	expr, cond := "SET #count = #count + :one", "#window_start > :cutoff AND #count < :max"
+	_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName: &s.table, Key: k, UpdateExpression: &expr, ConditionExpression: &cond,
+		ExpressionAttributeNames:  names(expr, cond),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":one": num(1), ":cutoff": cutoff, ":max": num(int64(max))},
+	})
+	if err == nil {
+		return true, nil
+	}
+	if err = conflict(err); !IsConflict(err) {
+		return false, fmt.Errorf("store: count sign-in mail: %w", err)
+	}
+	// No window, or an old one: start a new window with this mail.
+	m := k
+	m["window_start"] = str(now.UTC().Format(timeLayout))
+	m["count"] = num(1)
+	m[attrTTL] = num(now.Add(window).Unix())
+	cond = "attribute_not_exists(PK) OR #window_start <= :cutoff"
+	_, err = s.db.PutItem(ctx, &dynamodb.PutItemInput{
+		TableName: &s.table, Item: m, ConditionExpression: &cond,
+		ExpressionAttributeNames:  names(cond),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":cutoff": cutoff},
+	})
+	if err == nil {
+		return true, nil
+	}
+	if err = conflict(err); IsConflict(err) {
+		return false, nil // the window is current and full
+	}
+	return false, fmt.Errorf("store: count sign-in mail: %w", err)
 }

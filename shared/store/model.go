@@ -115,10 +115,13 @@ type Report struct {
 	Level     int    `dynamodbav:"level"`
 	LevelName string `dynamodbav:"level_name"`
 	// PublishedVersion is the version the public sees (0: not published).
-	PublishedVersion int       `dynamodbav:"published_version"`
-	ExecutionARN     string    `dynamodbav:"execution_arn"`
-	Updated          time.Time `dynamodbav:"updated"`
-	UpdatedBy        string    `dynamodbav:"updated_by"`
+	PublishedVersion int `dynamodbav:"published_version"`
+	// Publishing is the version the Publish step has claimed: approved by every level and
+	// being written out, so no longer to be withdrawn.
+	Publishing   int       `dynamodbav:"publishing"`
+	ExecutionARN string    `dynamodbav:"execution_arn"`
+	Updated      time.Time `dynamodbav:"updated"`
+	UpdatedBy    string    `dynamodbav:"updated_by"`
 	// Comment is the last return comment or failure, shown beside the form.
 	Comment string `dynamodbav:"comment"`
 }

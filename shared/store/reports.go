@@ -267,11 +267,12 @@ func (s *Store) Withdraw(ctx context.Context, agency string, year, version int, 
 	}
 	_, err = s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
 		{Update: &types.Update{
-			TableName:                &s.table,
-			Key:                      key(agencyPK(agency), reportSK(year)),
-			UpdateExpression:         aws.String("SET #status = :draft, #level = :none, #level_name = :empty, #updated = :now, #updated_by = :by"),
-			ConditionExpression:      aws.String("#status = :review AND #version = :v"),
-			ExpressionAttributeNames: names("#status #level #level_name #updated #updated_by #version"),
+			TableName:        &s.table,
+			Key:              key(agencyPK(agency), reportSK(year)),
+			UpdateExpression: aws.String("SET #status = :draft, #level = :none, #level_name = :empty, #updated = :now, #updated_by = :by"),
+			// Not once the Publish step has claimed the version: it is being written out.
+			ConditionExpression:      aws.String("#status = :review AND #version = :v AND (attribute_not_exists(#publishing) OR #publishing <> :v)"),
+			ExpressionAttributeNames: names("#status #level #level_name #updated #updated_by #version #publishing"),
 			ExpressionAttributeValues: map[string]types.AttributeValue{
 				":draft": str(string(StatusDraft)), ":none": num(-1), ":empty": str(""),
 				":now": str(now.UTC().Format(timeLayout)), ":by": str(actor),
@@ -284,6 +285,26 @@ func (s *Store) Withdraw(ctx context.Context, agency string, year, version int, 
 		return nil, fmt.Errorf("store: withdraw %s/%d: %w", agency, year, conflict(err))
 	}
 	return before, nil
+}
+
+// ClaimPublication marks a version as being published, so that it can no longer be
+// withdrawn: only while the report is in review at that version — or for a retry, when
+// the version is already claimed or published. ErrConflict: the version was withdrawn or
+// superseded, and must not be published.
+func (s *Store) ClaimPublication(ctx context.Context, agency string, year, version int) error {
+	expr := "SET #publishing = :v"
+	cond := "#version = :v AND (#status = :inreview OR #published_version = :v)"
+	_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName: &s.table, Key: key(agencyPK(agency), reportSK(year)),
+		UpdateExpression: &expr, ConditionExpression: &cond, ExpressionAttributeNames: names(expr, cond),
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":v": num(int64(version)), ":inreview": str(string(StatusInReview)),
+		},
+	})
+	if err != nil {
+		return fmt.Errorf("store: claim publication of %s/%d v%d: %w", agency, year, version, conflict(err))
+	}
+	return nil
 }
 
 // GetVersion reads a submitted version.

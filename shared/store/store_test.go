@@ -103,9 +103,23 @@ func TestSubmitOnce(t *testing.T) {
 	}
 }
 
+// inReview makes report a/2025 in review at version 1.
+func inReview(t *testing.T, s *store.Store) {
+	t.Helper()
+	ctx := context.Background()
+	if _, err := s.SaveDraft(ctx, "a", 2025, []byte(`{}`), 0, "x@a", "ip"); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Submit(ctx, store.Submission{Rev: 1, Version: store.Version{Agency: "a", Year: 2025, Number: 1,
+		Document: []byte(`{}`), SubmittedBy: "x@a", Chain: []store.Level{{Name: "局长", Approvers: []string{"d@a"}}}}}); err != nil {
+		t.Fatal(err)
+	}
+}
+
 func TestApprovalDecidedOnce(t *testing.T) {
 	s := newStore(t)
 	ctx := context.Background()
+	inReview(t, s)
 	a := store.Approval{Agency: "a", Year: 2025, Version: 1, Level: 0, LevelName: "局长", TaskToken: "t1",
 		Expires: time.Now().Add(time.Hour), Recipients: []store.Recipient{{Email: "d@a", SecretHash: "h"}}}
 	got, created, err := s.CreateApproval(ctx, a)
@@ -117,10 +131,11 @@ func TestApprovalDecidedOnce(t *testing.T) {
 	if err != nil || created || again.ID != got.ID {
 		t.Fatalf("second create: %v %v %v", again, created, err)
 	}
-	if _, err := s.Decide(ctx, got.ID, store.DecisionApprove, "d@a", "", false); err != nil {
+	if _, err := s.Decide(ctx, got, store.Decision{Decision: store.DecisionApprove, By: "d@a",
+		Audit: []store.AuditEntry{{Actor: "d@a", Action: store.ActionApprove}}}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.Decide(ctx, got.ID, store.DecisionReturn, "d@a", "改", false); !store.IsConflict(err) {
+	if _, err := s.Decide(ctx, got, store.Decision{Decision: store.DecisionReturn, By: "d@a", Comment: "改"}); !store.IsConflict(err) {
 		t.Errorf("second decision: %v, want conflict", err)
 	}
 	if _, err := s.CloseApproval(ctx, got.ID, "withdrawn"); !store.IsConflict(err) {
@@ -130,13 +145,34 @@ func TestApprovalDecidedOnce(t *testing.T) {
 	if final.State != store.ApprovalDecided || final.Decision != store.DecisionApprove {
 		t.Errorf("approval: %+v", final)
 	}
+	tl, _ := s.Timeline(ctx, "a", 2025)
+	if n := len(tl); n != 3 { // save, submit, the decision's own line
+		t.Errorf("%d audit entries, want 3", n)
+	}
+	// A decision on a report that has left review (withdrawn) changes nothing.
+	a.Level = 2
+	pending, _, err := s.CreateApproval(ctx, a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Withdraw(ctx, "a", 2025, 1, "x@a", "ip"); err != nil {
+		t.Fatal(err)
+	}
+	_, err = s.Decide(ctx, pending, store.Decision{Decision: store.DecisionApprove, By: "d@a",
+		Audit: []store.AuditEntry{{Actor: "d@a", Action: store.ActionApprove}}})
+	if !store.IsConflict(err) {
+		t.Errorf("decision on a withdrawn report: %v, want conflict", err)
+	}
+	if p, _ := s.GetApproval(ctx, pending.ID); p.State != store.ApprovalPending {
+		t.Errorf("the refused decision changed the approval: %s", p.State)
+	}
 	// An expired approval takes no decision.
 	a.Level, a.Expires = 1, time.Now().Add(-time.Second)
 	old, _, err := s.CreateApproval(ctx, a)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.Decide(ctx, old.ID, store.DecisionApprove, "d@a", "", false); !store.IsConflict(err) {
+	if _, err := s.Decide(ctx, old, store.Decision{Decision: store.DecisionApprove, By: "d@a"}); !store.IsConflict(err) {
 		t.Errorf("decision on an expired approval: %v, want conflict", err)
 	}
 }
@@ -172,5 +208,51 @@ func TestLoginLinkOnceAndSessionExpiry(t *testing.T) {
 	}
 	if _, err := s.WithClock(func() time.Time { return now.Add(2 * time.Hour) }).GetSession(ctx, "s1"); !store.IsNotFound(err) {
 		t.Errorf("expired session: %v, want not found", err)
+	}
+}
+
+func TestSignInMailIsThrottled(t *testing.T) {
+	s := newStore(t)
+	ctx := context.Background()
+	for i := 0; i < 3; i++ {
+		ok, err := s.AllowLoginMail(ctx, "X@a", 3, time.Minute)
+		if err != nil || !ok {
+			t.Fatalf("mail %d: %v %v", i+1, ok, err)
+		}
+	}
+	if ok, err := s.AllowLoginMail(ctx, "x@a", 3, time.Minute); err != nil || ok {
+		t.Errorf("fourth mail in the window: %v %v, want refused", ok, err)
+	}
+	if ok, _ := s.AllowLoginMail(ctx, "y@a", 3, time.Minute); !ok {
+		t.Error("another address was throttled")
+	}
+	later := s.WithClock(func() time.Time { return time.Now().Add(2 * time.Minute) })
+	if ok, err := later.AllowLoginMail(ctx, "x@a", 3, time.Minute); err != nil || !ok {
+		t.Errorf("a mail after the window: %v %v", ok, err)
+	}
+}
+
+// Once the Publish step has claimed a version it can no longer be withdrawn; a withdrawn
+// version cannot be claimed.
+func TestPublicationClaim(t *testing.T) {
+	s := newStore(t)
+	ctx := context.Background()
+	inReview(t, s)
+	if err := s.ClaimPublication(ctx, "a", 2025, 1); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.ClaimPublication(ctx, "a", 2025, 1); err != nil {
+		t.Errorf("a retried claim: %v", err)
+	}
+	if _, err := s.Withdraw(ctx, "a", 2025, 1, "x@a", "ip"); !store.IsConflict(err) {
+		t.Errorf("withdraw of a claimed version: %v, want conflict", err)
+	}
+	s2 := newStore(t)
+	inReview(t, s2)
+	if _, err := s2.Withdraw(ctx, "a", 2025, 1, "x@a", "ip"); err != nil {
+		t.Fatal(err)
+	}
+	if err := s2.ClaimPublication(ctx, "a", 2025, 1); !store.IsConflict(err) {
+		t.Errorf("claim of a withdrawn version: %v, want conflict", err)
 	}
 }

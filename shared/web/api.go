@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -8,11 +9,11 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
-	sfntypes "github.com/aws/aws-sdk-go-v2/service/sfn/types"
 
 	"nianbao/shared/approval"
 	"nianbao/shared/report"
@@ -274,6 +275,10 @@ func (s *Server) saveDraft(w http.ResponseWriter, r *http.Request) {
 		s.internal(w, r, err)
 		return
 	}
+	if len(body) > MaxStoredDocument {
+		writeError(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("报告过大（%d KiB，上限 %d KiB），请精简文字后再保存。", len(body)>>10, MaxStoredDocument>>10))
+		return
+	}
 	u := userOf(r)
 	rev, err := s.Store.SaveDraft(r.Context(), ag.ID, year, body, expect, u.Email, clientIP(r))
 	if err != nil {
@@ -290,17 +295,33 @@ func (s *Server) saveDraft(w http.ResponseWriter, r *http.Request) {
 			writeError(w, http.StatusConflict, "报告正在审批中，不能修改；如需修改请先撤回。")
 			return
 		}
-		w.Header().Set("ETag", etag(cur.Rev))
-		writeJSON(w, http.StatusPreconditionFailed, draftConflict{
-			Error: fmt.Sprintf("报告已被 %s 于 %s 修改，您的修改没有保存。请比较两个版本后再保存。", cur.UpdatedBy, bjTime(cur.Updated)),
-			ETag:  etag(cur.Rev), Draft: json.RawMessage(cur.Draft), Updated: bjTime(cur.Updated), UpdatedBy: cur.UpdatedBy,
-			Status: string(cur.Status),
-		})
+		s.staleDraft(w, cur)
 		return
 	}
 	w.Header().Set("ETag", etag(rev))
 	writeJSON(w, http.StatusOK, map[string]any{
 		"etag": etag(rev), "findings": nonNil(report.Validate(doc, approval.PreviousYear(r.Context(), s.Store, ag.ID, year))),
+	})
+}
+
+// MaxStoredDocument bounds a draft as stored: it is kept in the report's item and again
+// in a version's, and a DynamoDB item holds at most 400 KB. A full report with long texts
+// is well under 100 KiB.
+const MaxStoredDocument = 300 << 10
+
+// executionARN is the ARN of the execution with a name on the state machine
+// (arn:…:stateMachine:M → arn:…:execution:M:name).
+func (s *Server) executionARN(name string) string {
+	return strings.Replace(s.StateMachineARN, ":stateMachine:", ":execution:", 1) + ":" + name
+}
+
+// staleDraft answers 412 with the draft as it now stands.
+func (s *Server) staleDraft(w http.ResponseWriter, cur *store.Report) {
+	w.Header().Set("ETag", etag(cur.Rev))
+	writeJSON(w, http.StatusPreconditionFailed, draftConflict{
+		Error: fmt.Sprintf("报告已被 %s 于 %s 修改，您的修改没有保存。请比较两个版本后再保存。", cur.UpdatedBy, bjTime(cur.Updated)),
+		ETag:  etag(cur.Rev), Draft: json.RawMessage(cur.Draft), Updated: bjTime(cur.Updated), UpdatedBy: cur.UpdatedBy,
+		Status: string(cur.Status),
 	})
 }
 
@@ -340,6 +361,14 @@ func (s *Server) submit(w http.ResponseWriter, r *http.Request) {
 	if rp.Status == store.StatusInReview {
 		writeError(w, http.StatusConflict, fmt.Sprintf("第 %d 版已在审批中。", rp.Version))
 		return
+	}
+	// With If-Match (the form always sends it) the version is the draft the clerk saved and
+	// checked; a draft saved since by another tab or clerk is a 412, as for a save.
+	if im := r.Header.Get("If-Match"); im != "" {
+		if rev, ok := parseETag(im); !ok || rev != rp.Rev {
+			s.staleDraft(w, rp)
+			return
+		}
 	}
 	if rp.PublishedVersion > 0 && reason == "" {
 		writeError(w, http.StatusUnprocessableEntity, "该报告已发布；提交更正版本须填写更正原因，发布时将列入更正记录。")
@@ -386,27 +415,31 @@ func (s *Server) submit(w http.ResponseWriter, r *http.Request) {
 	}
 	input, _ := json.Marshal(approval.Input{Agency: ag.ID, Year: year, Version: n, Level: 0, LevelCount: len(ag.Chain),
 		ReminderSeconds: settings.ReminderSeconds, MaxReminders: settings.MaxReminders})
-	out, err := s.SFN.StartExecution(r.Context(), &sfn.StartExecutionInput{
-		StateMachineArn: aws.String(s.StateMachineARN),
-		Name:            aws.String(approval.ExecutionName(ag.ID, year, n)),
-		Input:           aws.String(string(input)),
+	name := approval.ExecutionName(ag.ID, year, n)
+	_, err = s.SFN.StartExecution(r.Context(), &sfn.StartExecutionInput{
+		StateMachineArn: aws.String(s.StateMachineARN), Name: aws.String(name), Input: aws.String(string(input)),
 	})
+	// The rest must finish even if the caller goes away: the version is written.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), 10*time.Second)
+	defer cancel()
+	arn := s.executionARN(name)
 	if err != nil {
-		var exists *sfntypes.ExecutionAlreadyExists
-		if !errors.As(err, &exists) {
-			if uerr := s.Store.UndoSubmit(r.Context(), ag.ID, year, n, rp.Status); uerr != nil {
-				s.log().ErrorContext(r.Context(), "undo of a submission failed", "err", uerr)
+		// An error may still have started it (a timeout after AWS took the call), and
+		// ExecutionAlreadyExists is this very version's: ask before taking it back.
+		if _, derr := s.SFN.DescribeExecution(ctx, &sfn.DescribeExecutionInput{ExecutionArn: aws.String(arn)}); derr != nil {
+			if uerr := s.Store.UndoSubmit(ctx, ag.ID, year, n, rp.Status); uerr != nil {
+				s.log().ErrorContext(ctx, "undo of a submission failed", "err", uerr)
+				s.internal(w, r, fmt.Errorf("start execution: %w; undo: %w", err, uerr))
+				return
 			}
-			s.log().ErrorContext(r.Context(), "start execution", "err", err)
+			s.log().ErrorContext(ctx, "start execution", "err", err)
 			writeError(w, http.StatusServiceUnavailable, "审批流程暂时无法启动，报告未提交，请稍后再试。")
 			return
 		}
-		writeError(w, http.StatusConflict, fmt.Sprintf("第 %d 版已在审批中。", n))
-		return
 	}
-	if err := s.Store.SetExecution(r.Context(), ag.ID, year, n, aws.ToString(out.ExecutionArn)); err != nil && !store.IsConflict(err) {
-		s.internal(w, r, err)
-		return
+	if err := s.Store.SetExecution(ctx, ag.ID, year, n, arn); err != nil && !store.IsConflict(err) {
+		// Submitted and running all the same; withdraw finds the execution by its name.
+		s.log().ErrorContext(ctx, "record the execution", "arn", arn, "err", err)
 	}
 	writeJSON(w, http.StatusAccepted, map[string]any{
 		"status": store.StatusInReview, "status_label": store.StatusInReview.Label(), "version": n,
@@ -444,20 +477,21 @@ func (s *Server) withdraw(w http.ResponseWriter, r *http.Request) {
 		s.internal(w, r, err)
 		return
 	}
-	if before.ExecutionARN != "" {
-		_, err := s.SFN.StopExecution(r.Context(), &sfn.StopExecutionInput{
-			ExecutionArn: aws.String(before.ExecutionARN), Error: aws.String("Withdrawn"), Cause: aws.String("撤回：" + u.Email),
-		})
-		if err != nil {
-			s.log().WarnContext(r.Context(), "stop execution", "arn", before.ExecutionARN, "err", err)
-		}
+	arn := before.ExecutionARN
+	if arn == "" {
+		arn = s.executionARN(approval.ExecutionName(ag.ID, year, rp.Version))
 	}
-	if before.Level >= 0 {
-		if a, err := s.Store.FindApproval(r.Context(), ag.ID, year, rp.Version, before.Level); err == nil {
-			if _, err := s.Store.CloseApproval(r.Context(), a.ID, "withdrawn"); err != nil && !store.IsConflict(err) {
-				s.internal(w, r, err)
-				return
-			}
+	if _, err := s.SFN.StopExecution(r.Context(), &sfn.StopExecutionInput{
+		ExecutionArn: aws.String(arn), Error: aws.String("Withdrawn"), Cause: aws.String("撤回：" + u.Email),
+	}); err != nil {
+		s.log().WarnContext(r.Context(), "stop execution", "arn", arn, "err", err)
+	}
+	// Every level's pending approval, not only the one the report stood at when read: the
+	// next level's may have been created meanwhile.
+	if v, err := s.Store.GetVersion(r.Context(), ag.ID, year, rp.Version); err == nil {
+		if err := approval.ClosePending(r.Context(), s.Store, ag.ID, year, rp.Version, len(v.Chain), "withdrawn"); err != nil {
+			s.internal(w, r, err)
+			return
 		}
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"status": store.StatusDraft, "status_label": store.StatusDraft.Label(), "version": rp.Version})

@@ -57,6 +57,12 @@ func mayDraft(u *store.User, agency string) bool {
 
 // loginAnswer is the same whether or not the address is known, so sign-in tells nobody
 // who has an account.
+// At most this many sign-in mails to one address per window.
+const (
+	loginMailsPerWindow = 5
+	loginMailWindow     = 15 * time.Minute
+)
+
 const loginAnswer = "如果该邮箱已登记，登录链接已发出，15 分钟内有效。"
 
 // requestLogin mails a sign-in link.
@@ -95,6 +101,13 @@ func (s *Server) sendLoginLink(r *http.Request, email string) (ok bool, err erro
 			return true, nil
 		}
 		return false, err
+	}
+	if ok, err := s.Store.AllowLoginMail(r.Context(), u.Email, loginMailsPerWindow, loginMailWindow); err != nil {
+		return false, err
+	} else if !ok {
+		// The same answer as ever: the person has links in their inbox already.
+		s.log().WarnContext(r.Context(), "sign-in mail throttled", "ip", clientIP(r))
+		return true, nil
 	}
 	now := s.Store.Now()
 	id, secret := store.RandomID(), links.RandomSecret()
@@ -179,7 +192,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) logout(w http.ResponseWriter, r *http.Request) {
-	if !s.endSession(w, r) {
+	if !jsonRequest(w, r) || !s.endSession(w, r) {
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]string{"message": "已退出登录。"})

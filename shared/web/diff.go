@@ -295,6 +295,20 @@ func lcs[T comparable](a, b []T) []editOp {
 		ops = append(ops, editOp{'=', i, i})
 	}
 	n, m := len(ma), len(mb)
+	if (n+1)*(m+1) > maxDiffCells {
+		// Too large to compare in bounded time and memory (the table is quadratic):
+		// the middle is shown as deleted whole and inserted whole.
+		for i := 0; i < n; i++ {
+			ops = append(ops, editOp{'-', pre + i, -1})
+		}
+		for j := 0; j < m; j++ {
+			ops = append(ops, editOp{'+', -1, pre + j})
+		}
+		for k := 0; k < suf; k++ {
+			ops = append(ops, editOp{'=', pre + n + k, pre + m + k})
+		}
+		return ops
+	}
 	// table[i][j] is the LCS length of ma[i:] and mb[j:].
 	w := m + 1
 	table := make([]int32, (n+1)*w)

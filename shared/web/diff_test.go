@@ -1,6 +1,7 @@
 package web
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -151,5 +152,31 @@ func TestDiffDocuments(t *testing.T) {
 	}
 	if !gone {
 		t.Errorf("the gip-2019-only cell 政府集中采购 is not listed as removed: %+v", d.Cells)
+	}
+}
+
+// A huge change is not compared line by line: the table would be quadratic (30 000 × 30 000
+// lines is 3.6 GB). It is shown as deleted and inserted whole.
+func TestLineDiffIsBounded(t *testing.T) {
+	var a, b []string
+	for i := 0; i < 30000; i++ {
+		a = append(a, fmt.Sprintf("旧%d\n", i))
+		b = append(b, fmt.Sprintf("新%d\n", i))
+	}
+	a, b = append([]string{"同\n"}, a...), append([]string{"同\n"}, b...)
+	ops := lcs(a, b)
+	del, ins, same := 0, 0, 0
+	for _, op := range ops {
+		switch op.op {
+		case '-':
+			del++
+		case '+':
+			ins++
+		case '=':
+			same++
+		}
+	}
+	if del != 30000 || ins != 30000 || same != 1 {
+		t.Errorf("ops: %d deleted, %d inserted, %d kept", del, ins, same)
 	}
 }

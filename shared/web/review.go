@@ -113,6 +113,8 @@ func (s *Server) open(a *store.Approval) (bool, string) {
 			return false, fmt.Sprintf("起草人已于 %s（北京时间）撤回本版报告，无需审批。", render.DateTime(a.DecidedAt))
 		case "overdue":
 			return false, "本级审批已逾期，报告已退回起草人。"
+		case "ended":
+			return false, "本版报告的审批已经结束（已退回起草人或发布失败），无需再审批。"
 		}
 		return false, "本审批已结束。"
 	}

@@ -31,6 +31,7 @@ import (
 type SFN interface {
 	StartExecution(ctx context.Context, in *sfn.StartExecutionInput, opts ...func(*sfn.Options)) (*sfn.StartExecutionOutput, error)
 	StopExecution(ctx context.Context, in *sfn.StopExecutionInput, opts ...func(*sfn.Options)) (*sfn.StopExecutionOutput, error)
+	DescribeExecution(ctx context.Context, in *sfn.DescribeExecutionInput, opts ...func(*sfn.Options)) (*sfn.DescribeExecutionOutput, error)
 	SendTaskSuccess(ctx context.Context, in *sfn.SendTaskSuccessInput, opts ...func(*sfn.Options)) (*sfn.SendTaskSuccessOutput, error)
 }
 
@@ -89,7 +90,34 @@ func (s *Server) Handler() http.Handler {
 
 	mux.Handle("GET /assets/", http.StripPrefix("/assets/", http.FileServerFS(render.Assets())))
 	s.pages(mux)
-	return s.recover(securityHeaders(mux))
+	return s.recover(securityHeaders(sameSiteWrites(mux)))
+}
+
+// sameSiteWrites refuses a state-changing request another site's page made the browser
+// send (a cross-site form post): every form and script of the app posts from its own
+// pages. Browsers say so in Sec-Fetch-Site; requests without it (scripts, older
+// browsers) pass on to the handlers' own checks (JSON content type, CSRF tokens).
+func sameSiteWrites(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+			switch r.Header.Get("Sec-Fetch-Site") {
+			case "", "same-origin", "none":
+			default:
+				writeError(w, http.StatusForbidden, "请从本系统的页面提交。")
+				return
+			}
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// route names a request in the log by its route pattern, never its path: the paths of
+// sign-in and review links carry their secrets.
+func route(r *http.Request) string {
+	if r.Pattern != "" {
+		return r.Pattern
+	}
+	return r.Method + " (no route)"
 }
 
 // recover turns a panic into a plain 500: the client never sees a stack trace; the log
@@ -101,7 +129,7 @@ func (s *Server) recover(next http.Handler) http.Handler {
 				if v == http.ErrAbortHandler {
 					panic(v)
 				}
-				s.log().ErrorContext(r.Context(), "panic", "method", r.Method, "path", r.URL.Path, "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
+				s.log().ErrorContext(r.Context(), "panic", "method", r.Method, "route", route(r), "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
 				writeError(w, http.StatusInternalServerError, "服务器内部错误，请稍后再试。")
 			}
 		}()
@@ -143,7 +171,7 @@ func writeError(w http.ResponseWriter, status int, msg string) {
 
 // internal logs an unexpected error and answers 500 without details.
 func (s *Server) internal(w http.ResponseWriter, r *http.Request, err error) {
-	s.log().ErrorContext(r.Context(), "request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+	s.log().ErrorContext(r.Context(), "request failed", "method", r.Method, "route", route(r), "err", err)
 	writeError(w, http.StatusInternalServerError, "服务器内部错误，请稍后再试。")
 }
 
@@ -186,12 +214,10 @@ func jsonRequest(w http.ResponseWriter, r *http.Request) bool {
 	return true
 }
 
-// clientIP is the address the request came from: API Gateway puts the caller first in
-// X-Forwarded-For; locally it is the connection's peer.
+// clientIP is the address the request came from, for the audit log: the connection's
+// peer, which the API Gateway adapter sets from requestContext.http.sourceIp. Not
+// X-Forwarded-For: its first entry is whatever the client chose to send.
 func clientIP(r *http.Request) string {
-	if xff := r.Header.Get("X-Forwarded-For"); xff != "" {
-		return strings.TrimSpace(strings.Split(xff, ",")[0])
-	}
 	host, _, err := net.SplitHostPort(r.RemoteAddr)
 	if err != nil {
 		return r.RemoteAddr

@@ -461,8 +461,10 @@ function start(form) {
     try {
       if (!(await save())) return;
       setState('正在提交……');
+      // If-Match: the version submitted is the draft this clerk saved and checked, not one
+      // another tab or clerk saved in between.
       const res = await fetch(api + '/submit', {
-        method: 'POST', headers: { 'Content-Type': 'application/json' },
+        method: 'POST', headers: { 'Content-Type': 'application/json', 'If-Match': etag },
         body: JSON.stringify(correction ? { correction_reason: reason } : {}),
       });
       const body = await res.json().catch(() => ({}));
