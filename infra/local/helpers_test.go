@@ -304,6 +304,22 @@ func (c *client) submit(agency string, year int, body any) response {
 	return c.api("POST", fmt.Sprintf("/api/reports/%s/%d/submit", agency, year), body, nil)
 }
 
+// submitSample signs the agency's drafter in, saves the sample report for 2025 and
+// submits it: version 1 is in review. It returns the drafter and the draft's ETag.
+func submitSample(t testing.TB, agency string) (*client, string) {
+	t.Helper()
+	drafter := newClient(t, "drafter@"+agency+".local")
+	drafter.signIn()
+	r := drafter.save(agency, 2025, sampleDoc(t, 2025), "")
+	if r.status != http.StatusOK {
+		t.Fatalf("save: %d %s", r.status, r.body)
+	}
+	if r := drafter.submit(agency, 2025, nil); r.status != http.StatusAccepted {
+		t.Fatalf("submit: %d %s", r.status, r.body)
+	}
+	return drafter, r.header.Get("ETag")
+}
+
 // approver is someone deciding from their mail.
 type approver struct {
 	t     testing.TB

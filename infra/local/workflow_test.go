@@ -51,14 +51,7 @@ func approveAll(t testing.TB, agency string, n int) {
 
 func TestFullChainPublishes(t *testing.T) {
 	fresh(t, agencyYAML("ag1", "甲区应急管理局", 60, 3))
-	drafter := newClient(t, "drafter@ag1.local")
-	drafter.signIn()
-	if r := drafter.save("ag1", 2025, sampleDoc(t, 2025), ""); r.status != http.StatusOK {
-		t.Fatalf("save: %d %s", r.status, r.body)
-	}
-	if r := drafter.submit("ag1", 2025, nil); r.status != http.StatusAccepted {
-		t.Fatalf("submit: %d %s", r.status, r.body)
-	}
+	drafter, _ := submitSample(t, "ag1")
 	drafter.waitStatus("ag1", 2025, "in_review", "股室负责人")
 
 	section := newApprover(t, "section@ag1.local")
@@ -174,13 +167,7 @@ func TestFullChainPublishes(t *testing.T) {
 
 func TestReturnAtOfficeThenVersionTwo(t *testing.T) {
 	fresh(t, agencyYAML("ag2", "乙区应急管理局", 60, 3))
-	drafter := newClient(t, "drafter@ag2.local")
-	drafter.signIn()
-	r := drafter.save("ag2", 2025, sampleDoc(t, 2025), "")
-	etag := r.header.Get("ETag")
-	if r := drafter.submit("ag2", 2025, nil); r.status != http.StatusAccepted {
-		t.Fatalf("submit: %d %s", r.status, r.body)
-	}
+	drafter, etag := submitSample(t, "ag2")
 	section := newApprover(t, "section@ag2.local")
 	section.decide(section.reviewLink(1), "approve", "", false)
 
@@ -203,7 +190,7 @@ func TestReturnAtOfficeThenVersionTwo(t *testing.T) {
 
 	doc := sampleDoc(t, 2025)
 	doc["sections"].(map[string]any)["overview"] = "已按办公室意见核对修改。"
-	r = drafter.save("ag2", 2025, doc, etag)
+	r := drafter.save("ag2", 2025, doc, etag)
 	if r.status != http.StatusOK {
 		t.Fatalf("save after return: %d %s", r.status, r.body)
 	}
@@ -353,12 +340,7 @@ func TestBadInputChangesNothing(t *testing.T) {
 
 func TestReminderThenOverdue(t *testing.T) {
 	fresh(t, agencyYAML("ag6", "己区应急管理局", 1, 1))
-	drafter := newClient(t, "drafter@ag6.local")
-	drafter.signIn()
-	drafter.save("ag6", 2025, sampleDoc(t, 2025), "")
-	if r := drafter.submit("ag6", 2025, nil); r.status != http.StatusAccepted {
-		t.Fatalf("submit: %d %s", r.status, r.body)
-	}
+	drafter, _ := submitSample(t, "ag6")
 	section := newApprover(t, "section@ag6.local")
 	first := section.reviewLink(1)
 	reminder := waitMail(t, "section@ag6.local", "/review/", 1)
@@ -385,10 +367,7 @@ func TestReminderThenOverdue(t *testing.T) {
 
 func TestDecisionAfterReminderUsesTheSameLink(t *testing.T) {
 	fresh(t, agencyYAML("ag7", "庚区应急管理局", 1, 5))
-	drafter := newClient(t, "drafter@ag7.local")
-	drafter.signIn()
-	drafter.save("ag7", 2025, sampleDoc(t, 2025), "")
-	drafter.submit("ag7", 2025, nil)
+	drafter, _ := submitSample(t, "ag7")
 	section := newApprover(t, "section@ag7.local")
 	l := section.reviewLink(1)
 	waitMail(t, "section@ag7.local", "/review/", 1) // a reminder went out: the token behind the link changed
@@ -400,10 +379,7 @@ func TestDecisionAfterReminderUsesTheSameLink(t *testing.T) {
 
 func TestWithdraw(t *testing.T) {
 	fresh(t, agencyYAML("ag8", "辛区应急管理局", 60, 3))
-	drafter := newClient(t, "drafter@ag8.local")
-	drafter.signIn()
-	etag := drafter.save("ag8", 2025, sampleDoc(t, 2025), "").header.Get("ETag")
-	drafter.submit("ag8", 2025, nil)
+	drafter, etag := submitSample(t, "ag8")
 	drafter.waitStatus("ag8", 2025, "in_review", "股室负责人")
 	section := newApprover(t, "section@ag8.local")
 	l := section.reviewLink(1)
@@ -507,10 +483,7 @@ func TestScannerOpeningEveryLinkChangesNothing(t *testing.T) {
 func TestRefusedWithoutEffect(t *testing.T) {
 	s := fresh(t, agencyYAML("ag10", "癸区应急管理局", 60, 3))
 	ctx := context.Background()
-	drafter := newClient(t, "drafter@ag10.local")
-	drafter.signIn()
-	drafter.save("ag10", 2025, sampleDoc(t, 2025), "")
-	drafter.submit("ag10", 2025, nil)
+	drafter, _ := submitSample(t, "ag10")
 	section := newApprover(t, "section@ag10.local")
 	sectionLink := section.reviewLink(1)
 	page := section.c.do("GET", sectionLink, nil, nil)
@@ -578,10 +551,7 @@ func TestRefusedWithoutEffect(t *testing.T) {
 // Two approvers of one level decide at the same moment: exactly one decision counts.
 func TestConcurrentDecisionsOneWinner(t *testing.T) {
 	fresh(t, agencyYAML("ag11", "子区应急管理局", 60, 3))
-	drafter := newClient(t, "drafter@ag11.local")
-	drafter.signIn()
-	drafter.save("ag11", 2025, sampleDoc(t, 2025), "")
-	drafter.submit("ag11", 2025, nil)
+	drafter, _ := submitSample(t, "ag11")
 	section := newApprover(t, "section@ag11.local")
 	section.decide(section.reviewLink(1), "approve", "", false)
 
@@ -644,10 +614,8 @@ func TestTwoAgenciesPublishAtOnce(t *testing.T) {
 	}
 	var ps []*party
 	for _, id := range []string{"east", "west"} {
-		p := &party{id: id, drafter: newClient(t, "drafter@"+id+".local")}
-		p.drafter.signIn()
-		p.drafter.save(id, 2025, sampleDoc(t, 2025), "")
-		p.drafter.submit(id, 2025, nil)
+		p := &party{id: id}
+		p.drafter, _ = submitSample(t, id)
 		sec := newApprover(t, "section@"+id+".local")
 		sec.decide(sec.reviewLink(1), "approve", "", false)
 		off := newApprover(t, "office@"+id+".local")
@@ -680,10 +648,7 @@ func TestTwoAgenciesPublishAtOnce(t *testing.T) {
 
 func TestCorrectionPublishedWithItsRecord(t *testing.T) {
 	fresh(t, agencyYAML("ag12", "丑区应急管理局", 60, 3))
-	drafter := newClient(t, "drafter@ag12.local")
-	drafter.signIn()
-	drafter.save("ag12", 2025, sampleDoc(t, 2025), "")
-	drafter.submit("ag12", 2025, nil)
+	drafter, _ := submitSample(t, "ag12")
 	approveAll(t, "ag12", 1)
 	v := drafter.waitStatus("ag12", 2025, "published", "")
 
