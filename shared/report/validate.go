@@ -50,8 +50,6 @@ const (
 	overviewLimit = 1000
 	// 〔2021〕30号: 信息处理费 collected is reported in section 六.
 	feeReportKeyword = "信息处理费"
-	// 条例 in force from 2008; a year past 2100 is a typo.
-	minYear, maxYear = 2008, 2100
 )
 
 // Finding is one broken rule, with where and why in words a clerk understands.
@@ -156,8 +154,8 @@ func (v *validator) shape(f *Format) {
 	switch {
 	case d.Year == 0:
 		v.add(RuleDocumentShape, SeverityError, "year", nil, nil, "缺少报告年度（year）。")
-	case d.Year < minYear || d.Year > maxYear:
-		v.add(RuleDocumentShape, SeverityError, "year", fmt.Sprintf("%d–%d", minYear, maxYear), d.Year, "报告年度 %d 不合理，应在 %d 至 %d 之间。", d.Year, minYear, maxYear)
+	case !ValidYear(d.Year):
+		v.add(RuleDocumentShape, SeverityError, "year", fmt.Sprintf("%d–%d", MinYear, MaxYear), d.Year, "报告年度 %d 不合理，应在 %d 至 %d 之间。", d.Year, MinYear, MaxYear)
 	}
 	if f == nil {
 		return

@@ -112,7 +112,7 @@ type Report struct {
 	// Version is the newest submitted version (0: never submitted).
 	Version int `dynamodbav:"version"`
 	// Level is the index of the approval level the report waits at, while in review.
-	Level     int    `dynamodbav:"level"`
+	Level     LevelIndex `dynamodbav:"level"`
 	LevelName string `dynamodbav:"level_name"`
 	// PublishedVersion is the version the public sees (0: not published).
 	PublishedVersion int `dynamodbav:"published_version"`
@@ -151,11 +151,39 @@ const (
 	ApprovalClosed ApprovalState = "closed"
 )
 
-// Decisions an approver can take.
+// Verdict is the decision an approver takes on one level.
+type Verdict string
+
+// The verdicts an approver can give.
 const (
-	DecisionApprove = "approve"
-	DecisionReturn  = "return"
+	DecisionApprove Verdict = "approve"
+	DecisionReturn  Verdict = "return"
 )
+
+// Label is the verdict in Chinese.
+func (v Verdict) Label() string {
+	if v == DecisionReturn {
+		return "退回"
+	}
+	return "同意"
+}
+
+// ClosedReason says why an approval ended without a decision.
+type ClosedReason string
+
+// Why an approval was closed without a decision.
+const (
+	ClosedOverdue   ClosedReason = "overdue"   // no decision after the last reminder
+	ClosedWithdrawn ClosedReason = "withdrawn" // the drafter withdrew the version
+	ClosedEnded     ClosedReason = "ended"     // the workflow ended (returned, failed) before this level decided
+)
+
+// LevelIndex is a level's position in a version's chain (0 is the first level); a
+// level's name is the string its Level carries.
+type LevelIndex int
+
+// NoLevel is the index of a report that waits at no level (not in review).
+const NoLevel LevelIndex = -1
 
 // Recipient is one approver a link was sent to; the secret of the link is kept hashed.
 type Recipient struct {
@@ -169,7 +197,7 @@ type Approval struct {
 	Agency                string        `dynamodbav:"agency"`
 	Year                  int           `dynamodbav:"year"`
 	Version               int           `dynamodbav:"version"`
-	Level                 int           `dynamodbav:"level"`
+	Level                 LevelIndex    `dynamodbav:"level"`
 	LevelName             string        `dynamodbav:"level_name"`
 	ConfidentialityReview bool          `dynamodbav:"confidentiality_review"`
 	Recipients            []Recipient   `dynamodbav:"recipients"`
@@ -178,13 +206,13 @@ type Approval struct {
 	Created               time.Time     `dynamodbav:"created"`
 	Expires               time.Time     `dynamodbav:"expires"`
 	Reminders             int           `dynamodbav:"reminders"`
-	Decision              string        `dynamodbav:"decision"`
+	Decision              Verdict       `dynamodbav:"decision"`
 	DecidedBy             string        `dynamodbav:"decided_by"`
 	DecidedAt             time.Time     `dynamodbav:"decided_at"`
 	Comment               string        `dynamodbav:"comment"`
 	Attested              bool          `dynamodbav:"attested"`
 	// ClosedReason says why a closed approval ended without a decision.
-	ClosedReason string `dynamodbav:"closed_reason"`
+	ClosedReason ClosedReason `dynamodbav:"closed_reason"`
 	// Delivered: the decision reached the state machine (SendTaskSuccess succeeded).
 	Delivered bool `dynamodbav:"delivered"`
 }

@@ -209,7 +209,7 @@ func (s *Store) SetExecution(ctx context.Context, agency string, year, version i
 // ReportChange moves a report's status on behalf of the workflow of one version.
 type ReportChange struct {
 	Status    Status
-	Level     int // -1 when not in review
+	Level     LevelIndex // NoLevel when not in review
 	LevelName string
 	Comment   string
 	// PublishedVersion, when not 0, records the version now public.
