@@ -76,3 +76,9 @@ func AsError(err error) (*Error, bool) {
 	ok := errors.As(err, &e)
 	return e, ok
 }
+
+// Codes lists every code, for the tests that check each has its status and words.
+func Codes() []Code {
+	return []Code{CodeInvalid, CodeUnauthorized, CodeForbidden, CodeNotFound, CodeMethod, CodeConflict, CodeStale,
+		CodeTooLarge, CodeUnsupported, CodeUnprocessable, CodeUnavailable, CodeInternal}
+}
