@@ -90,9 +90,7 @@ func (s *Server) showReview(w http.ResponseWriter, r *http.Request, t *reviewTar
 	data.AgencyName = ag.Name
 	data.Version = v
 	data.Article = template.HTML(article.String()) // rendered by our own html/template: escaped
-	for _, f := range report.Validate(doc, approval.PreviousYear(r.Context(), s.Store, a.Agency, a.Year)) {
-		data.Warnings = append(data.Warnings, f)
-	}
+	data.Warnings = append(data.Warnings, report.Validate(doc, approval.PreviousYear(r.Context(), s.Store, a.Agency, a.Year))...)
 	data.Diff, data.PrevVersion = s.reviewDiff(r, a, doc)
 	data.CSRF = s.Keys.CSRF("review", a.ID, t.recipient)
 	s.page(w, r, status, "review", data)
