@@ -87,6 +87,7 @@ defined-once:
 	$(GO) run ./infra/definedonce
 
 unit:
+	@[ "$$($(GO) env CGO_ENABLED)" = 1 ] || { echo "go test -race needs cgo: install a C compiler (gcc; .ci/run does), or set CGO_ENABLED=1"; exit 1; }
 	$(GO) test -count=1 -race $(RACE_PKGS)
 	@set -e; race=$$($(GO) list $(RACE_PKGS)); \
 	rest=$$($(GO) list ./... | grep -vxF -e "$$race"); \
