@@ -70,6 +70,7 @@ func (f *File) check() error {
 	for i, a := range f.Agencies {
 		where := fmt.Sprintf("agencies[%d]（%s）", i, a.ID)
 		if !render.ValidAgencyID(a.ID) {
+			//lint:ignore ST1005 the final "." is one of the characters an id may use, not punctuation
 			errs = append(errs, fmt.Errorf("%s：id 须为 1 至 64 个英文字母、数字、-、_ 或 .", where))
 		}
 		if agencies[a.ID] {
