@@ -186,3 +186,33 @@ func lower(ss []string) []string {
 	}
 	return out
 }
+
+// Warnings are what the file allows but an administrator should know: a drafter who also
+// sits in the agency's chain may not decide a version they submit (separation of duties),
+// so that level then needs another approver. Small agencies exist; it is not refused.
+func (f *File) Warnings() []string {
+	drafters := map[string]string{} // address → agency
+	for _, u := range f.Users {
+		for _, r := range u.Roles {
+			if r == store.RoleDrafter || r == store.RoleAdmin {
+				drafters[strings.ToLower(u.Email)] = u.Agency
+			}
+		}
+	}
+	var out []string
+	for _, a := range f.Agencies {
+		for _, l := range a.Chain {
+			for _, e := range l.Approvers {
+				if drafters[strings.ToLower(e)] != a.ID {
+					continue
+				}
+				alone := ""
+				if len(l.Approvers) == 1 {
+					alone = "；该级只有这一位审批人，由其提交的报告将无法送审"
+				}
+				out = append(out, fmt.Sprintf("机关 %s：%s 既是起草人，又是「%s」的审批人。起草人不能审批自己提交的版本%s。", a.ID, e, l.Name, alone))
+			}
+		}
+	}
+	return out
+}
