@@ -86,4 +86,3 @@ func unstaffedError(chain []store.Level, i store.LevelIndex) *Error {
 }
 
 func same(a, b string) bool { return strings.EqualFold(strings.TrimSpace(a), strings.TrimSpace(b)) }
-
