@@ -84,7 +84,7 @@ func (s *Server) listReports(w http.ResponseWriter, r *http.Request) {
 	out := []reportSummary{}
 	for i := len(rs) - 1; i >= 0; i-- { // newest year first
 		rp := rs[i]
-		sum := reportSummary{Year: rp.Year, Status: string(rp.Status), StatusLabel: rp.Status.Label(), Level: rp.LevelName,
+		sum := reportSummary{Year: rp.Year, Status: string(rp.Status), StatusLabel: rp.Label(), Level: rp.LevelName,
 			Version: rp.Version, PublishedVersion: rp.PublishedVersion, Updated: bjTime(rp.Updated)}
 		if rp.PublishedVersion > 0 {
 			sum.URL = s.publishedURL(ag.ID, rp.Year)
@@ -151,7 +151,7 @@ func (s *Server) getReport(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) view(r *http.Request, ag *store.Agency, rp *store.Report) (*reportView, error) {
 	v := &reportView{
-		Agency: ag.ID, AgencyName: ag.Name, Year: rp.Year, Status: string(rp.Status), StatusLabel: rp.Status.Label(),
+		Agency: ag.ID, AgencyName: ag.Name, Year: rp.Year, Status: string(rp.Status), StatusLabel: rp.Label(),
 		LevelIndex: rp.Level, Version: rp.Version, PublishedVersion: rp.PublishedVersion, ETag: etag(rp.Rev),
 		Draft: json.RawMessage(rp.Draft), Comment: rp.Comment, Updated: bjTime(rp.Updated), UpdatedBy: rp.UpdatedBy,
 		Findings: []report.Finding{}, Versions: []store.VersionInfo{}, Timeline: []timelineEntry{},

@@ -67,9 +67,9 @@ func (s *Server) checkSessionCSRF(r *http.Request, purpose string) bool {
 // statusText is a report's status as a clerk reads it: 审批中 names the level.
 func statusText(rp *store.Report) string {
 	if rp.Status == store.StatusInReview && rp.LevelName != "" {
-		return rp.Status.Label() + "（" + rp.LevelName + "）"
+		return rp.Label() + "（" + rp.LevelName + "）"
 	}
-	return rp.Status.Label()
+	return rp.Label()
 }
 
 // dashRow is one report on the dashboard.
@@ -424,7 +424,7 @@ func comments(rp *store.Report, tl []store.AuditEntry) []timelineRow {
 			Comment: e.Comment, Version: e.Version, Kind: e.Action})
 	}
 	if len(out) == 0 && rp.Comment != "" {
-		out = append(out, timelineRow{Action: rp.Status.Label(), Comment: rp.Comment, Kind: string(rp.Status)})
+		out = append(out, timelineRow{Action: rp.Label(), Comment: rp.Comment, Kind: string(rp.Status)})
 	}
 	return out
 }
