@@ -108,3 +108,42 @@ func TestEveryJSONErrorCarriesItsCode(t *testing.T) {
 		}
 	}
 }
+
+// TestStrictInput: text is refused, never silently altered — a body that is not UTF-8 or
+// declared in another charset stores nothing; an invisible direction control in the
+// report's text is a finding naming its section, and blocks the submission.
+func TestStrictInput(t *testing.T) {
+	fresh(t, agencyYAML("ag17", "卯区应急管理局", 60, 3))
+	c := newClient(t, "drafter@ag17.local")
+	c.signIn()
+	etag := c.save("ag17", 2025, sampleDoc(t, 2025), "").header.Get("ETag")
+	doc, _ := json.Marshal(sampleDoc(t, 2025))
+	for _, tt := range []struct {
+		name   string
+		body   []byte
+		ctype  string
+		status int
+	}{
+		{"an invalid byte", []byte(strings.Replace(string(doc), `"problems":"`, "\"problems\":\"\xff", 1)), "application/json", 400},
+		{"an overlong sequence", []byte(strings.Replace(string(doc), `"problems":"`, "\"problems\":\"\xc0\xaf", 1)), "application/json", 400},
+		{"a lone surrogate", []byte(strings.Replace(string(doc), `"problems":"`, `"problems":"\udc00`, 1)), "application/json", 400},
+		{"declared GBK", doc, "application/json; charset=gbk", 415},
+	} {
+		r := c.api("PUT", "/api/reports/ag17/2025", tt.body, map[string]string{"If-Match": etag, "Content-Type": tt.ctype})
+		if r.status != tt.status || !han.Match(r.body) {
+			t.Errorf("%s: %d %s, want %d", tt.name, r.status, r.body, tt.status)
+		}
+	}
+	if v := c.report("ag17", 2025); v.ETag != etag {
+		t.Fatalf("a refused body changed the draft: %s → %s", etag, v.ETag)
+	}
+	bidi := sampleDoc(t, 2025)
+	bidi["sections"].(map[string]any)["problems"] = "存在的主要问题：\u202e件12"
+	r := c.save("ag17", 2025, bidi, etag)
+	if r.status != 200 || !strings.Contains(string(r.body), `"rule":"text.invisible"`) || !strings.Contains(string(r.body), "五、存在的主要问题及改进情况") {
+		t.Fatalf("a direction control in section 五: %d %s", r.status, r.body)
+	}
+	if r := c.submit("ag17", 2025, nil); r.status != 422 || !strings.Contains(string(r.body), "文字方向控制符 U+202E") {
+		t.Errorf("submitted with a direction control: %d %s", r.status, r.body)
+	}
+}

@@ -184,14 +184,17 @@ func (s *Server) view(r *http.Request, ag *store.Agency, rp *store.Report) (*rep
 // readDocument reads a report document from a request body: strictly, and never more
 // than the limit. It answers the error itself.
 func readDocument(w http.ResponseWriter, r *http.Request) (*report.Document, bool) {
-	doc, err := report.Decode(http.MaxBytesReader(w, r.Body, maxBody))
+	body, ok := readBody(w, r, maxBody, fmt.Sprintf("报告文件过大（上限 %d KiB）。", report.MaxDocumentSize>>10))
+	if !ok {
+		return nil, false
+	}
+	doc, err := report.DecodeBytes(body)
 	if err == nil {
 		return doc, true
 	}
-	var tooBig *http.MaxBytesError
 	var de *report.DecodeError
 	switch {
-	case errors.As(err, &tooBig), errors.Is(err, report.ErrTooLarge):
+	case errors.Is(err, report.ErrTooLarge):
 		writeError(w, lifecycle.CodeTooLarge, fmt.Sprintf("报告文件过大（上限 %d KiB）。", report.MaxDocumentSize>>10))
 	case errors.As(err, &de):
 		writeJSON(w, statusOf(lifecycle.CodeUnprocessable), apiError{Error: "报告文件无效：" + de.Error(), Code: lifecycle.CodeUnprocessable,

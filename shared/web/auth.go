@@ -153,8 +153,7 @@ func (s *Server) liveLogin(r *http.Request, id, secret string) (*store.LoginLink
 // login uses the link up (once) and starts a session.
 func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 	id, secret := r.PathValue("id"), r.PathValue("secret")
-	r.Body = http.MaxBytesReader(w, r.Body, maxFormBody)
-	if err := r.ParseForm(); err != nil || !links.Equal(r.PostFormValue("csrf"), s.Keys.CSRF("login", id)) {
+	if err := parseForm(w, r); err != nil || !links.Equal(r.PostFormValue("csrf"), s.Keys.CSRF("login", id)) {
 		s.message(w, r, http.StatusForbidden, messagePage{layout: layout{Title: "无法登录"},
 			Message: "表单已失效，请重新打开邮件中的登录链接。", Link: "/", LinkText: "返回首页"})
 		return

@@ -201,8 +201,7 @@ func (s *Server) createReport(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	r.Body = http.MaxBytesReader(w, r.Body, maxFormBody)
-	if err := r.ParseForm(); err != nil || !s.checkSessionCSRF(r, "new") {
+	if err := parseForm(w, r); err != nil || !s.checkSessionCSRF(r, "new") {
 		s.showNewReport(w, r, u, ag, http.StatusForbidden, "表单已失效，请重新填写。")
 		return
 	}
@@ -610,8 +609,7 @@ func (s *Server) startingDocument(r *http.Request, ag *store.Agency, year int, f
 
 // signOut ends the session from the header's plain form.
 func (s *Server) signOut(w http.ResponseWriter, r *http.Request) {
-	r.Body = http.MaxBytesReader(w, r.Body, maxFormBody)
-	if err := r.ParseForm(); err == nil && s.checkSessionCSRF(r, "signout") {
+	if err := parseForm(w, r); err == nil && s.checkSessionCSRF(r, "signout") {
 		if !s.endSession(w, r) {
 			return
 		}

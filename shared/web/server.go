@@ -321,21 +321,21 @@ func (s *Server) internal(w http.ResponseWriter, r *http.Request, err error) {
 // readJSON decodes a small JSON body strictly into v: unknown fields and trailing data
 // are errors, and an empty body is allowed when emptyOK. It answers the error itself.
 func readJSON(w http.ResponseWriter, r *http.Request, v any, emptyOK bool) bool {
-	body := http.MaxBytesReader(w, r.Body, maxFormBody)
-	dec := json.NewDecoder(body)
+	body, ok := readBody(w, r, maxFormBody, "请求体过大。")
+	if !ok {
+		return false
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	err := dec.Decode(v)
 	if err == nil && dec.More() {
 		err = errTrailing
 	}
-	var tooBig *http.MaxBytesError
 	switch {
 	case err == nil:
 		return true
 	case errors.Is(err, io.EOF) && emptyOK:
 		return true
-	case errors.As(err, &tooBig):
-		writeError(w, lifecycle.CodeTooLarge, "请求体过大。")
 	default:
 		writeError(w, lifecycle.CodeInvalid, "请求体不是有效的 JSON："+jsonProblem(err))
 	}
@@ -379,6 +379,10 @@ func jsonRequest(w http.ResponseWriter, r *http.Request) bool {
 	}
 	if strings.TrimSpace(strings.ToLower(ct)) != "application/json" {
 		writeError(w, lifecycle.CodeUnsupported, "请求须为 JSON（Content-Type: application/json）。")
+		return false
+	}
+	if p := charsetProblem(r.Header.Get("Content-Type")); p != "" {
+		writeError(w, lifecycle.CodeUnsupported, p)
 		return false
 	}
 	return true
