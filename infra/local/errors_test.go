@@ -3,6 +3,7 @@ package local_test
 import (
 	"encoding/json"
 	"net/http"
+	"net/url"
 	"regexp"
 	"strings"
 	"testing"
@@ -145,5 +146,40 @@ func TestStrictInput(t *testing.T) {
 	}
 	if r := c.submit("ag17", 2025, nil); r.status != 422 || !strings.Contains(string(r.body), "文字方向控制符 U+202E") {
 		t.Errorf("submitted with a direction control: %d %s", r.status, r.body)
+	}
+}
+
+// TestCrossSiteSignInRefused: an attacker's own sign-in link, with the token of the form
+// they opened, posted from their page by the victim's browser, signs nobody in — with
+// an Origin header (refused as another site's) and without one (the token is bound to a
+// cookie only the attacker's browser has).
+func TestCrossSiteSignInRefused(t *testing.T) {
+	fresh(t, agencyYAML("ag18", "辰区应急管理局", 60, 3))
+	attacker := newClient(t, "drafter@ag18.local")
+	if r := attacker.api("POST", "/api/auth/link", map[string]string{"email": "drafter@ag18.local"}, nil); r.status != http.StatusAccepted {
+		t.Fatalf("link: %d", r.status)
+	}
+	l := link(waitMail(t, "drafter@ag18.local", "/login/", 0), "/login/")
+	page := attacker.do("GET", l, nil, nil)
+	token := csrfOf(t, page.body)
+	form := []byte("csrf=" + url.QueryEscape(token))
+	for _, origin := range []string{"http://evil.example", ""} {
+		victim := newClient(t, "victim")
+		h := map[string]string{"Content-Type": "application/x-www-form-urlencoded"}
+		if origin != "" {
+			h["Origin"] = origin
+		}
+		r := victim.do("POST", l, form, h)
+		if r.status != http.StatusForbidden {
+			t.Errorf("cross-site sign-in (Origin %q): %d, want 403", origin, r.status)
+		}
+		if me := victim.api("GET", "/api/me", nil, nil); me.status != http.StatusUnauthorized {
+			t.Errorf("the victim is signed in (Origin %q): %d %s", origin, me.status, me.body)
+		}
+	}
+	// The link still works in the browser that opened it.
+	r := attacker.do("POST", l, form, map[string]string{"Content-Type": "application/x-www-form-urlencoded", "Origin": strings.TrimSuffix(webURL("/"), "/")})
+	if r.status != http.StatusSeeOther {
+		t.Errorf("sign-in in its own browser: %d %s", r.status, r.body)
 	}
 }
