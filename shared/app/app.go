@@ -2,6 +2,10 @@
 // function's configuration from its environment, builds the concrete AWS clients and
 // hands out the handlers. On Lambda the environment is the process's; in the local
 // stack each in-process function gets its own (a getenv function).
+//
+// Nothing here runs an AWS call at start: a step function asks for its first
+// invocation straight away (infra/smoke's TestStepsCallNoAWSBeforeTheirFirstInvocation).
+// The web side is in webapp, so that the step functions' binaries hold none of it.
 package app
 
 import (
@@ -9,7 +13,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net/http"
 	"os"
 	"slices"
 	"strconv"
@@ -29,7 +32,6 @@ import (
 	"nianbao/shared/links"
 	"nianbao/shared/mail"
 	"nianbao/shared/store"
-	"nianbao/shared/web"
 
 	_ "time/tzdata" // dates are 北京时间; Lambda has no zone files
 )
@@ -112,9 +114,18 @@ type App struct {
 	Keys   *links.Keyring
 	// SFN and S3 exist only when an Option asks for them: a main that names neither
 	// leaves those SDK clients out of its binary (docs/deploy.md, binary sizes).
-	SFN web.SFN
+	SFN SFN
 	S3  approval.S3API
 	Log *slog.Logger
+}
+
+// SFN names the Step Functions calls the functions make: the web's (start, stop,
+// describe, deliver a decision) and RequestApproval's (deliver a decision).
+type SFN interface {
+	StartExecution(ctx context.Context, in *sfn.StartExecutionInput, opts ...func(*sfn.Options)) (*sfn.StartExecutionOutput, error)
+	StopExecution(ctx context.Context, in *sfn.StopExecutionInput, opts ...func(*sfn.Options)) (*sfn.StopExecutionOutput, error)
+	DescribeExecution(ctx context.Context, in *sfn.DescribeExecutionInput, opts ...func(*sfn.Options)) (*sfn.DescribeExecutionOutput, error)
+	SendTaskSuccess(ctx context.Context, in *sfn.SendTaskSuccessInput, opts ...func(*sfn.Options)) (*sfn.SendTaskSuccessOutput, error)
 }
 
 // Option adds a client to an App.
@@ -128,7 +139,8 @@ func WithS3(a *App) { a.S3 = s3.NewFromConfig(a.AWS, awsconf.S3Options(a.AWS)) }
 func WithSFN(a *App) { a.SFN = sfn.NewFromConfig(a.AWS) }
 
 // New reads the configuration and builds the clients every function uses (table, link
-// key, mail), and those opts ask for.
+// keyring, mail), and those opts ask for. It calls no AWS API: a key in Secrets Manager
+// is read when a link is first made or checked (WithLinkKey, webapp), not here.
 func New(ctx context.Context, getenv func(string) string, opts ...Option) (*App, error) {
 	cfg, err := ConfigFrom(getenv)
 	if err != nil {
@@ -148,14 +160,15 @@ func New(ctx context.Context, getenv func(string) string, opts ...Option) (*App,
 		o(a)
 	}
 	secrets := secretsmanager.NewFromConfig(awsCfg)
-	key := []byte(cfg.LinkKey)
-	if len(key) == 0 {
-		if key, err = secretValue(ctx, secrets, cfg.LinkKeySecretARN); err != nil {
+	if cfg.LinkKey != "" {
+		if a.Keys, err = links.NewKeyring([]byte(cfg.LinkKey)); err != nil {
 			return nil, err
 		}
-	}
-	if a.Keys, err = links.NewKeyring(key); err != nil {
-		return nil, err
+	} else {
+		arn := cfg.LinkKeySecretARN
+		a.Keys = links.NewLazyKeyring(func(ctx context.Context) ([]byte, error) {
+			return secretValue(ctx, secrets, arn)
+		})
 	}
 	switch cfg.MailTransport {
 	case "ses":
@@ -199,17 +212,27 @@ func (a *App) Steps() *approval.Steps {
 	}
 }
 
-// Web is the api function's HTTP handler.
-func (a *App) Web() *web.Server {
-	return &web.Server{
-		Store: a.Store, SFN: a.SFN, Mail: a.Mail, Keys: a.Keys,
-		StateMachineARN: a.Config.StateMachineARN,
-		BaseURL:         a.Config.BaseURL,
-		SiteURL:         a.Config.SiteURL,
-		SecureCookies:   a.Config.SecureCookies,
-		Log:             a.Log,
-	}
+// WithLinkKey is the handler of a step that mails approval links (RequestApproval,
+// Remind): the link key is read, once, before the step first runs, and a failure to
+// read it is the invocation's error, a TransientError the state machine retries.
+func (a *App) WithLinkKey(handler any) lambda.Handler {
+	return keyedHandler{keys: a.Keys, h: lambda.NewHandler(handler)}
 }
+
+type keyedHandler struct {
+	keys *links.Keyring
+	h    lambda.Handler
+}
+
+func (k keyedHandler) Invoke(ctx context.Context, payload []byte) ([]byte, error) {
+	if err := k.keys.Load(ctx); err != nil {
+		return nil, &approval.TransientError{Err: err}
+	}
+	return k.h.Invoke(ctx, payload)
+}
+
+// linkSteps are the steps that make links.
+var linkSteps = []string{"RequestApprovalFunction", "RemindFunction"}
 
 // stepHandler picks a step function's handler by the template's logical id. A switch,
 // not a map of closures: a package-level map would keep every step, and all it
@@ -249,6 +272,9 @@ func StepHandler(ctx context.Context, logicalID string, getenv func(string) stri
 	a, err := New(ctx, getenv, WithS3, WithSFN)
 	if err != nil {
 		return nil, err
+	}
+	if slices.Contains(linkSteps, logicalID) {
+		return a.WithLinkKey(stepHandler(logicalID, a.Steps())), nil
 	}
 	return lambda.NewHandler(stepHandler(logicalID, a.Steps())), nil
 }
@@ -308,13 +334,4 @@ func (l *lazySMTP) Send(ctx context.Context, m mail.Message) error {
 	s := l.smtp
 	l.mu.Unlock()
 	return s.Send(ctx, m)
-}
-
-// WebHandler builds the api function's HTTP handler from an environment.
-func WebHandler(ctx context.Context, getenv func(string) string) (http.Handler, error) {
-	a, err := New(ctx, getenv, WithSFN)
-	if err != nil {
-		return nil, err
-	}
-	return a.Web().Handler(), nil
 }
