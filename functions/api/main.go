@@ -13,6 +13,7 @@ import (
 	"github.com/aws/aws-lambda-go/lambda"
 
 	"nianbao/shared/app"
+	"nianbao/shared/app/webapp"
 	"nianbao/shared/web"
 )
 
@@ -23,7 +24,7 @@ func main() {
 		if err != nil {
 			app.Fatal("ApiFunction", err)
 		}
-		lambda.Start(web.APIGateway(a.Web().Handler()))
+		lambda.Start(web.APIGateway(webapp.Handler(a)))
 		return
 	}
 	// Without BaseUrl the template cannot give this function the API's address (the
@@ -63,7 +64,7 @@ func (s *selfAddressed) handle(ctx context.Context, ev events.APIGatewayV2HTTPRe
 				Headers: map[string]string{"Content-Type": "text/plain; charset=utf-8"},
 				Body:    "服务暂时不可用，请稍后再试。\n"}, nil
 		}
-		s.h = web.APIGateway(a.Web().Handler())
+		s.h = web.APIGateway(webapp.Handler(a))
 	}
 	h := s.h
 	s.mu.Unlock()

@@ -17,5 +17,5 @@ func main() {
 	if err != nil {
 		app.Fatal("RemindFunction", err)
 	}
-	lambda.Start(a.Steps().Remind)
+	lambda.Start(a.WithLinkKey(a.Steps().Remind))
 }

@@ -17,5 +17,5 @@ func main() {
 	if err != nil {
 		app.Fatal("RequestApprovalFunction", err)
 	}
-	lambda.Start(a.Steps().RequestApproval)
+	lambda.Start(a.WithLinkKey(a.Steps().RequestApproval))
 }

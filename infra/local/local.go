@@ -12,6 +12,7 @@ import (
 	"nianbao/infra/stack"
 	"nianbao/shared/admin"
 	"nianbao/shared/app"
+	"nianbao/shared/app/webapp"
 	"nianbao/shared/store"
 )
 
@@ -24,7 +25,7 @@ const SiteBucket = "SiteBucket"
 func Options() stack.Options {
 	o := stack.Options{
 		Lambdas:    map[string]stack.LambdaFactory{},
-		HTTP:       map[string]stack.HTTPFactory{app.WebFunction: app.WebHandler},
+		HTTP:       map[string]stack.HTTPFactory{app.WebFunction: webapp.FromEnv},
 		SiteBucket: SiteBucket,
 	}
 	for _, id := range app.StepFunctions() {

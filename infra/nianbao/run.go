@@ -73,18 +73,21 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	opts.Log = log
 	opts.MotoLog = motoLog
 	opts.Verbose = *verbose
+	if !*noDemo {
+		// Imported before the web port opens: the first person to reach it can sign in.
+		opts.Seed = func(ctx context.Context, st *stack.Stack) error {
+			if err := local.SeedDemo(ctx, st); err != nil {
+				return fmt.Errorf("导入示例数据失败: %w", err)
+			}
+			return nil
+		}
+	}
 	st, err := stack.Start(ctx, opts)
 	if err != nil {
 		fmt.Fprintln(stderr, "nianbao run:", err)
 		return exitFailed
 	}
 	defer st.Stop()
-	if !*noDemo {
-		if err := local.SeedDemo(ctx, st); err != nil {
-			fmt.Fprintln(stderr, "nianbao run: 导入示例数据失败:", err)
-			return exitFailed
-		}
-	}
 
 	fmt.Fprintf(stdout, "nianbao 本地系统已启动（%.1f 秒）\n", time.Since(start).Seconds())
 	fmt.Fprintf(stdout, "  网页          %s\n", st.WebURL)

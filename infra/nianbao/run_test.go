@@ -2,7 +2,12 @@ package main
 
 import (
 	"bufio"
+	"bytes"
+	"encoding/json"
+	"fmt"
 	"io"
+	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -80,6 +85,94 @@ func TestRunLeavesNoProcessBehind(t *testing.T) {
 			}
 		})
 	}
+}
+
+// A new user starts `nianbao run`, polls the port and, on the very first answer, asks for
+// a sign-in link for the demo drafter: the mail must come, because the port takes no
+// connection before the demo users are imported.
+func TestRunFirstAnswerIsReady(t *testing.T) {
+	bin := filepath.Join(t.TempDir(), "nianbao")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("build: %v\n%s", err, out)
+	}
+	port := freePort(t)
+	cmd := exec.Command(bin, "run", "-port", strconv.Itoa(port))
+	cmd.Stdout, cmd.Stderr = io.Discard, io.Discard
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Signal(syscall.SIGINT); cmd.Wait() })
+	exited := make(chan struct{})
+	go func() { cmd.Process.Wait(); close(exited) }()
+
+	base := fmt.Sprintf("http://127.0.0.1:%d", port)
+	body := []byte(`{"email":"drafter@demo.local"}`)
+	client := &http.Client{Timeout: 30 * time.Second}
+	deadline := time.Now().Add(60 * time.Second)
+	var refused int
+	var resp *http.Response
+	for {
+		// Every attempt is the sign-in request itself: the first one answered is the test.
+		r, err := client.Post(base+"/api/auth/link", "application/json", bytes.NewReader(body))
+		if err == nil {
+			resp = r
+			break
+		}
+		refused++
+		select {
+		case <-exited:
+			t.Fatal("nianbao run exited before answering")
+		default:
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no answer on port %d within 60 s: %v", port, err)
+		}
+		time.Sleep(5 * time.Millisecond) // the poll interval of an impatient user, not a wait for a condition
+	}
+	resp.Body.Close()
+	t.Logf("%d attempts refused before the first answer", refused)
+	if resp.StatusCode != http.StatusAccepted {
+		t.Fatalf("the first answer to the sign-in request: %s, want 202", resp.Status)
+	}
+	// The mail is sent before the 202; a short wait covers only the mailbox's own delivery.
+	var seen string
+	for end := time.Now().Add(10 * time.Second); time.Now().Before(end); time.Sleep(50 * time.Millisecond) {
+		r, err := client.Get(base + "/_local/mail")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var mail []struct {
+			To    []string `json:"to"`
+			Links []string `json:"links"`
+		}
+		err = json.NewDecoder(r.Body).Decode(&mail)
+		r.Body.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range mail {
+			if len(m.To) == 1 && m.To[0] == "drafter@demo.local" {
+				for _, l := range m.Links {
+					if strings.HasPrefix(l, base+"/login/") {
+						return
+					}
+				}
+			}
+		}
+		seen = fmt.Sprint(mail)
+	}
+	t.Fatalf("no sign-in mail for drafter@demo.local; the mailbox has %s", seen)
+}
+
+// freePort is a port nothing listens on now (the kernel's pick, given back).
+func freePort(t *testing.T) int {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port
 }
 
 // BenchmarkRunStart is the time from starting `nianbao run` (already built) to its URLs

@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 )
@@ -22,6 +23,10 @@ type runtimeAPI struct {
 	events    chan event
 	results   chan result
 	requestID atomic.Int64
+
+	asked   chan struct{} // closed at the function's first GET invocation/next
+	askOnce sync.Once
+	askedAt time.Time // when, valid once asked is closed
 }
 
 type event struct {
@@ -37,7 +42,7 @@ type result struct {
 }
 
 func newRuntimeAPI(functionARN string) *runtimeAPI {
-	r := &runtimeAPI{arn: functionARN, events: make(chan event, 8), results: make(chan result, 8)}
+	r := &runtimeAPI{arn: functionARN, events: make(chan event, 8), results: make(chan result, 8), asked: make(chan struct{})}
 	mux := http.NewServeMux()
 	const base = "/2018-06-01/runtime/"
 	mux.HandleFunc("GET "+base+"invocation/next", r.next)
@@ -69,6 +74,10 @@ func (r *runtimeAPI) invoke(payload []byte) string {
 // next hands out the next invocation; with none queued it waits, as Lambda does
 // between invocations, until the function process goes away.
 func (r *runtimeAPI) next(w http.ResponseWriter, req *http.Request) {
+	r.askOnce.Do(func() {
+		r.askedAt = time.Now()
+		close(r.asked)
+	})
 	select {
 	case ev := <-r.events:
 		h := w.Header()

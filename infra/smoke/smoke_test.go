@@ -51,7 +51,7 @@ var built struct {
 
 // buildAll builds every function for this machine, with the Lambda build's tags
 // (lambda.norpc: the Runtime API only), in one go build.
-func buildAll(t *testing.T) (dir string, functions map[string]string) {
+func buildAll(t testing.TB) (dir string, functions map[string]string) {
 	t.Helper()
 	built.once.Do(func() {
 		start := time.Now()
@@ -117,7 +117,7 @@ type process struct {
 // environment is a function's environment on Lambda, as far as the code reads it: the
 // template's Environment.Variables resolved against the local stack, the endpoint and
 // credentials, and what the Lambda service sets.
-func environment(t *testing.T, id string, drop ...string) []string {
+func environment(t testing.TB, id string, drop ...string) []string {
 	t.Helper()
 	r := st.Template().Resources[id]
 	env, _ := r.Properties["Environment"].(map[string]any)
@@ -138,7 +138,7 @@ func environment(t *testing.T, id string, drop ...string) []string {
 	return out
 }
 
-func start(t *testing.T, bin, id string, env []string) *process {
+func start(t testing.TB, bin, id string, env []string) *process {
 	t.Helper()
 	p := &process{api: newRuntimeAPI(stack.FunctionARN(id)), exited: make(chan struct{})}
 	p.cmd = exec.Command(bin)

@@ -114,7 +114,10 @@ func (m *model) bootstrap(ctx context.Context, c clients) error {
 
 // createSecret creates a secret with its SecretString, or with a random value where
 // the template asks CloudFormation to generate one. A secret kept from an earlier run
-// keeps its value.
+// keeps its value, and so does one created again after a reset of moto: on AWS a
+// generated value lives as long as the stack, and a function that read it before the
+// reset (the link key is read when first needed) must still agree with one reading it
+// after.
 func (m *model) createSecret(ctx context.Context, client *secretsmanager.Client, id string) error {
 	name, err := m.name(id)
 	if err != nil {
@@ -126,7 +129,7 @@ func (m *model) createSecret(ctx context.Context, client *secretsmanager.Client,
 			return err
 		}
 	} else {
-		value = randomSecret(64)
+		value = m.generatedSecret(id)
 	}
 	_, err = client.CreateSecret(ctx, &secretsmanager.CreateSecretInput{Name: aws.String(name), SecretString: aws.String(value)})
 	var exists *smtypes.ResourceExistsException
@@ -134,6 +137,20 @@ func (m *model) createSecret(ctx context.Context, client *secretsmanager.Client,
 		return fmt.Errorf("create %s (secret %s): %w", id, name, err)
 	}
 	return nil
+}
+
+// generatedSecret is the value generated for a secret of the template, the same for
+// the life of the stack.
+func (m *model) generatedSecret(id string) string {
+	m.secretsMu.Lock()
+	defer m.secretsMu.Unlock()
+	if m.generated == nil {
+		m.generated = map[string]string{}
+	}
+	if _, ok := m.generated[id]; !ok {
+		m.generated[id] = randomSecret(64)
+	}
+	return m.generated[id]
 }
 
 // randomSecret is what GenerateSecretString with ExcludePunctuation gives: letters and

@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -75,6 +76,9 @@ type model struct {
 	skipped  map[string]bool // resources whose Condition is false
 	names    map[string]string
 	naming   map[string]bool // names being worked out, for cycles
+
+	secretsMu sync.Mutex
+	generated map[string]string // generated secret values by logical id, kept across resets
 }
 
 func newModel(t *Template, params map[string]string, webURL, endpoint string) (*model, error) {

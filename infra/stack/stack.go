@@ -50,6 +50,11 @@ type Options struct {
 
 	WebPort int // port of the web side on 127.0.0.1; 0 picks a free one
 
+	// Seed runs once the resources exist and the handlers are built, before the web
+	// port takes its first connection (demo data, say): whoever reaches the web side
+	// finds the stack ready. An error stops the stack.
+	Seed func(ctx context.Context, s *Stack) error
+
 	// The functions of the template by logical id. Every function needs a
 	// factory: HTTP for the one with an HttpApi event, Lambdas for the rest.
 	Lambdas map[string]LambdaFactory
@@ -107,13 +112,15 @@ type Stack struct {
 	cancel  context.CancelFunc
 
 	listeners []net.Listener // closed by Stop even if never served
+	webPort   *reservedPort  // bound, not listening, until the stack is ready
 
 	stopOnce sync.Once
 	stopErr  error
 }
 
-// Start brings the stack up: it returns once the resources exist and the
-// handlers are built. Stop it with Stop, whatever happens.
+// Start brings the stack up: it returns once the resources exist, the handlers are
+// built and Options.Seed has run. Until then the web port is bound but refuses
+// connections. Stop it with Stop, whatever happens.
 func Start(ctx context.Context, opts Options) (_ *Stack, err error) {
 	if opts.Log == nil {
 		opts.Log = slog.Default()
@@ -141,13 +148,13 @@ func Start(ctx context.Context, opts Options) (_ *Stack, err error) {
 	if s.tmpl, err = LoadTemplate(opts.TemplatePath); err != nil {
 		return nil, err
 	}
-	webLn, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(opts.WebPort)))
-	if err != nil {
+	// The port is known now (BASE_URL names it) but takes connections only when
+	// everything below is done.
+	if s.webPort, err = reservePort(opts.WebPort); err != nil {
 		return nil, fmt.Errorf("stack: web port: %w", err)
 	}
-	s.listeners = append(s.listeners, webLn)
 	s.webSrv = &http.Server{Handler: s.mux, ReadHeaderTimeout: 10 * time.Second}
-	s.WebURL = "http://" + webLn.Addr().String() + "/"
+	s.WebURL = "http://" + net.JoinHostPort("127.0.0.1", strconv.Itoa(s.webPort.port)) + "/"
 
 	var gwLn net.Listener
 	if opts.Endpoint != "" {
@@ -201,6 +208,16 @@ func Start(ctx context.Context, opts Options) (_ *Stack, err error) {
 	if err := s.buildHandlers(ctx, base); err != nil {
 		return nil, err
 	}
+	if opts.Seed != nil {
+		if err := opts.Seed(ctx, s); err != nil {
+			return nil, fmt.Errorf("stack: seed: %w", err)
+		}
+	}
+	webLn, err := s.webPort.listen()
+	if err != nil {
+		return nil, fmt.Errorf("stack: web port: %w", err)
+	}
+	s.listeners = append(s.listeners, webLn)
 	go serve(s.webSrv, webLn, s.log, "web")
 	return s, nil
 }
@@ -290,6 +307,65 @@ func (s *Stack) buildHandlers(ctx context.Context, base context.Context) error {
 		s.mux.Handle("/", web)
 	} else {
 		s.mux.HandleFunc("/{$}", s.serveIndex)
+	}
+	s.mux.Handle("GET /healthz", s.health(web))
+	return nil
+}
+
+// health is GET /healthz in front of the web's own: 503 while the local AWS does not
+// answer, the web's answer otherwise.
+func (s *Stack) health(web http.Handler) http.HandlerFunc {
+	client := &http.Client{Timeout: 2 * time.Second}
+	return func(w http.ResponseWriter, r *http.Request) {
+		if err := s.awsAnswers(r.Context(), client); err != nil {
+			w.Header().Set("Content-Type", "application/json; charset=utf-8")
+			w.Header().Set("Cache-Control", "no-store")
+			w.WriteHeader(http.StatusServiceUnavailable)
+			json.NewEncoder(w).Encode(map[string]string{
+				"error": "本地 AWS（" + s.awsName() + "）没有响应，系统暂时不能使用。",
+				"code":  "unavailable",
+			})
+			s.log.Warn("stack: healthz: the local AWS does not answer", "error", err)
+			return
+		}
+		if web == nil {
+			w.Write([]byte("ok\n"))
+			return
+		}
+		web.ServeHTTP(w, r)
+	}
+}
+
+func (s *Stack) awsName() string {
+	if s.moto != nil {
+		return "moto"
+	}
+	return s.Endpoint
+}
+
+// awsAnswers asks moto (or the configured endpoint) for anything at all.
+func (s *Stack) awsAnswers(ctx context.Context, client *http.Client) error {
+	u := s.Endpoint + "/"
+	if s.moto != nil {
+		select {
+		case <-s.moto.done:
+			return errors.New("moto exited")
+		default:
+		}
+		u = s.MotoURL + "/moto-api/config"
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+	if err != nil {
+		return err
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		return err
+	}
+	io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+	resp.Body.Close()
+	if resp.StatusCode >= 500 {
+		return fmt.Errorf("%s: %s", u, resp.Status)
 	}
 	return nil
 }
@@ -423,6 +499,9 @@ func (s *Stack) Stop() error {
 		}
 		for _, ln := range s.listeners {
 			ln.Close() // already closed by Shutdown when served
+		}
+		if s.webPort != nil {
+			s.webPort.close()
 		}
 		if s.cancel != nil {
 			s.cancel()

@@ -280,14 +280,22 @@ func TestWaitForTaskToken(t *testing.T) {
 			if ev.Token == "" || ev.Input["report"] != "2024" {
 				t.Fatalf("callback event = %+v", ev)
 			}
-			// The execution waits for the token.
-			time.Sleep(300 * time.Millisecond)
+			// The execution waits for the token: once the function has returned, the
+			// history says the task was submitted (an event only a task waiting for its
+			// token records; a plain invoke would record TaskSucceeded and go on), and the
+			// execution is still running with the task not finished.
+			history := waitEvent(t, ctx, arn, sfntypes.HistoryEventTypeTaskSubmitted)
 			d, err := st.SFN.DescribeExecution(ctx, &sfn.DescribeExecutionInput{ExecutionArn: aws.String(arn)})
 			if err != nil {
 				t.Fatal(err)
 			}
 			if d.Status != sfntypes.ExecutionStatusRunning {
 				t.Fatalf("status %s before the token was used", d.Status)
+			}
+			for _, typ := range []sfntypes.HistoryEventType{sfntypes.HistoryEventTypeTaskSucceeded, sfntypes.HistoryEventTypeTaskFailed, sfntypes.HistoryEventTypeTaskStateExited} {
+				if hasEvent(history, typ) {
+					t.Fatalf("%s before the token was used: %v", typ, eventTypes(history))
+				}
 			}
 			if err := tc.answer(ctx, ev.Token); err != nil {
 				t.Fatal(err)
@@ -589,6 +597,26 @@ func drainTokens() {
 	}
 }
 
+// waitEvent polls the execution's history until it has an event of the type, and
+// returns that history.
+func waitEvent(t *testing.T, ctx context.Context, arn string, typ sfntypes.HistoryEventType) []sfntypes.HistoryEvent {
+	t.Helper()
+	for {
+		events, err := st.History(ctx, arn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if hasEvent(events, typ) {
+			return events
+		}
+		select {
+		case <-ctx.Done():
+			t.Fatalf("no %s in the history: %v", typ, eventTypes(events))
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+}
+
 func hasEvent(events []sfntypes.HistoryEvent, typ sfntypes.HistoryEventType) bool {
 	for _, e := range events {
 		if e.Type == typ {
@@ -635,7 +663,10 @@ func TestStopExecutionAbortsAWait(t *testing.T) {
 	if status != sfntypes.ExecutionStatusAborted {
 		t.Fatalf("status one second after StopExecution: %s, want ABORTED", status)
 	}
-	time.Sleep(2500 * time.Millisecond) // past the heartbeat timeout: nothing more may happen
+	// Deliberate: nothing more may happen within 2.5 s, past the task's 2 s heartbeat
+	// timeout, whose Catch would run if the stop had not aborted the wait. There is no
+	// event to wait for; the absence is the point.
+	time.Sleep(2500 * time.Millisecond)
 	out, _ := st.SFN.DescribeExecution(ctx, &sfn.DescribeExecutionInput{ExecutionArn: aws.String(arn)})
 	if out.Status != sfntypes.ExecutionStatusAborted {
 		t.Errorf("status after the wait's timeout: %s, want ABORTED still", out.Status)

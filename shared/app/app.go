@@ -2,6 +2,10 @@
 // function's configuration from its environment, builds the concrete AWS clients and
 // hands out the handlers. On Lambda the environment is the process's; in the local
 // stack each in-process function gets its own (a getenv function).
+//
+// Nothing here runs an AWS call at start: a step function asks for its first
+// invocation straight away (infra/smoke's TestStepsCallNoAWSBeforeTheirFirstInvocation).
+// The web side is in webapp, so that the step functions' binaries hold none of it.
 package app
 
 import (
@@ -9,7 +13,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net/http"
 	"os"
 	"slices"
 	"strconv"
@@ -30,7 +33,6 @@ import (
 	"nianbao/shared/links"
 	"nianbao/shared/mail"
 	"nianbao/shared/store"
-	"nianbao/shared/web"
 
 	_ "time/tzdata" // dates are 北京时间; Lambda has no zone files
 )
@@ -129,7 +131,8 @@ func WithS3(a *App) { a.S3 = s3.NewFromConfig(a.AWS, awsconf.S3Options(a.AWS)) }
 func WithSFN(a *App) { a.SFN = sfn.NewFromConfig(a.AWS) }
 
 // New reads the configuration and builds the clients every function uses (table, link
-// key, mail), and those opts ask for.
+// keyring, mail), and those opts ask for. It calls no AWS API: a key in Secrets Manager
+// is read when a link is first made or checked (WithLinkKey, webapp), not here.
 func New(ctx context.Context, getenv func(string) string, opts ...Option) (*App, error) {
 	cfg, err := ConfigFrom(getenv)
 	if err != nil {
@@ -149,14 +152,15 @@ func New(ctx context.Context, getenv func(string) string, opts ...Option) (*App,
 		o(a)
 	}
 	secrets := secretsmanager.NewFromConfig(awsCfg)
-	key := []byte(cfg.LinkKey)
-	if len(key) == 0 {
-		if key, err = secretValue(ctx, secrets, cfg.LinkKeySecretARN); err != nil {
+	if cfg.LinkKey != "" {
+		if a.Keys, err = links.NewKeyring([]byte(cfg.LinkKey)); err != nil {
 			return nil, err
 		}
-	}
-	if a.Keys, err = links.NewKeyring(key); err != nil {
-		return nil, err
+	} else {
+		arn := cfg.LinkKeySecretARN
+		a.Keys = links.NewLazyKeyring(func(ctx context.Context) ([]byte, error) {
+			return secretValue(ctx, secrets, arn)
+		})
 	}
 	switch cfg.MailTransport {
 	case "ses":
@@ -209,16 +213,27 @@ func (a *App) Steps() *approval.Steps {
 	}
 }
 
-// Web is the api function's HTTP handler.
-func (a *App) Web() *web.Server {
-	return &web.Server{
-		Store: a.Store, Life: a.Life(), Mail: a.Mail, Keys: a.Keys,
-		BaseURL:       a.Config.BaseURL,
-		SiteURL:       a.Config.SiteURL,
-		SecureCookies: a.Config.SecureCookies,
-		Log:           a.Log,
-	}
+// WithLinkKey is the handler of a step that mails approval links (RequestApproval,
+// Remind): the link key is read, once, before the step first runs, and a failure to
+// read it is the invocation's error, a TransientError the state machine retries.
+func (a *App) WithLinkKey(handler any) lambda.Handler {
+	return keyedHandler{keys: a.Keys, h: lambda.NewHandler(handler)}
 }
+
+type keyedHandler struct {
+	keys *links.Keyring
+	h    lambda.Handler
+}
+
+func (k keyedHandler) Invoke(ctx context.Context, payload []byte) ([]byte, error) {
+	if err := k.keys.Load(ctx); err != nil {
+		return nil, &approval.TransientError{Err: err}
+	}
+	return k.h.Invoke(ctx, payload)
+}
+
+// linkSteps are the steps that make links.
+var linkSteps = []string{"RequestApprovalFunction", "RemindFunction"}
 
 // stepHandler picks a step function's handler by the template's logical id. A switch,
 // not a map of closures: a package-level map would keep every step, and all it
@@ -258,6 +273,9 @@ func StepHandler(ctx context.Context, logicalID string, getenv func(string) stri
 	a, err := New(ctx, getenv, WithS3, WithSFN)
 	if err != nil {
 		return nil, err
+	}
+	if slices.Contains(linkSteps, logicalID) {
+		return a.WithLinkKey(stepHandler(logicalID, a.Steps())), nil
 	}
 	return lambda.NewHandler(stepHandler(logicalID, a.Steps())), nil
 }
@@ -317,13 +335,4 @@ func (l *lazySMTP) Send(ctx context.Context, m mail.Message) error {
 	s := l.smtp
 	l.mu.Unlock()
 	return s.Send(ctx, m)
-}
-
-// WebHandler builds the api function's HTTP handler from an environment.
-func WebHandler(ctx context.Context, getenv func(string) string) (http.Handler, error) {
-	a, err := New(ctx, getenv, WithSFN)
-	if err != nil {
-		return nil, err
-	}
-	return a.Web().Handler(), nil
 }

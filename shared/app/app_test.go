@@ -9,6 +9,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 
+	"nianbao/shared/approval"
+	"nianbao/shared/links"
 	"nianbao/shared/mail"
 )
 
@@ -59,5 +61,36 @@ func TestSMTPPasswordReadWithTheFirstMessage(t *testing.T) {
 	s, _ = smtpSender(context.Background(), cfg, sm)
 	if !s.(*lazySMTP).smtp.ImplicitTLS {
 		t.Error("port 465 is SMTPS: TLS from the first byte")
+	}
+}
+
+// A step that mails links reads the key before it first runs, once; a failure is the
+// invocation's error, a TransientError, and the step does not run.
+func TestWithLinkKeyReadsBeforeTheStep(t *testing.T) {
+	reads, fail, ran := 0, true, 0
+	a := &App{Keys: links.NewLazyKeyring(func(context.Context) ([]byte, error) {
+		reads++
+		if fail {
+			return nil, errors.New("ThrottlingException")
+		}
+		return []byte(strings.Repeat("k", 32)), nil
+	})}
+	h := a.WithLinkKey(func(ctx context.Context) error { ran++; return nil })
+	if reads != 0 {
+		t.Fatal("the key was read before any invocation")
+	}
+	_, err := h.Invoke(context.Background(), []byte(`{}`))
+	var te *approval.TransientError
+	if !errors.As(err, &te) || ran != 0 {
+		t.Fatalf("with the key unreadable: %v (ran %d), want a TransientError and no step", err, ran)
+	}
+	fail = false
+	for range 2 {
+		if _, err := h.Invoke(context.Background(), []byte(`{}`)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if reads != 2 || ran != 2 {
+		t.Errorf("%d reads and %d runs, want 2 and 2", reads, ran)
 	}
 }

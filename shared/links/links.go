@@ -8,6 +8,7 @@
 package links
 
 import (
+	"context"
 	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
@@ -15,8 +16,11 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"net/url"
 	"strings"
+	"sync"
+	"sync/atomic"
 )
 
 // MinKeyLen is the shortest server key accepted (256 bits).
@@ -24,19 +28,69 @@ const MinKeyLen = 32
 
 // Keyring derives link secrets and CSRF tokens from the server key.
 type Keyring struct {
-	key []byte
+	key atomic.Pointer[[]byte] // nil until a lazy keyring is loaded
+
+	mu   sync.Mutex // serialises load
+	load func(ctx context.Context) ([]byte, error)
 }
+
+var errShortKey = errors.New("links: the link key must be at least 32 bytes")
 
 // NewKeyring makes a keyring from the server key (the LinkKey secret).
 func NewKeyring(key []byte) (*Keyring, error) {
 	if len(key) < MinKeyLen {
-		return nil, errors.New("links: the link key must be at least 32 bytes")
+		return nil, errShortKey
 	}
-	return &Keyring{key: append([]byte(nil), key...)}, nil
+	k := &Keyring{}
+	key = append([]byte(nil), key...)
+	k.key.Store(&key)
+	return k, nil
 }
 
+// NewLazyKeyring makes a keyring whose key load reads when it is first needed, not
+// when the function starts: only the functions that make or check links pay for the
+// read (a Secrets Manager call), and only once. Call Load where a failure can be
+// answered (before a step that mails links, with a request); a secret derived before
+// any successful Load reads the key then, and panics if it cannot.
+func NewLazyKeyring(load func(ctx context.Context) ([]byte, error)) *Keyring {
+	return &Keyring{load: load}
+}
+
+// Load reads a lazy keyring's key unless it has it already; a failed read is tried
+// again by the next Load. It is nil at once for a keyring made with NewKeyring.
+func (k *Keyring) Load(ctx context.Context) error {
+	if k.key.Load() != nil {
+		return nil
+	}
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if k.key.Load() != nil {
+		return nil
+	}
+	key, err := k.load(ctx)
+	if err != nil {
+		return fmt.Errorf("links: read the link key: %w", err)
+	}
+	if len(key) < MinKeyLen {
+		return errShortKey
+	}
+	key = append([]byte(nil), key...)
+	k.key.Store(&key)
+	return nil
+}
+
+// Loaded reports whether the keyring has its key.
+func (k *Keyring) Loaded() bool { return k.key.Load() != nil }
+
 func (k *Keyring) mac(parts ...string) []byte {
-	h := hmac.New(sha256.New, k.key)
+	key := k.key.Load()
+	if key == nil {
+		if err := k.Load(context.Background()); err != nil {
+			panic(err) // a caller that can answer a failure calls Load first
+		}
+		key = k.key.Load()
+	}
+	h := hmac.New(sha256.New, *key)
 	for _, p := range parts {
 		// Length-prefixing keeps ("ab","c") and ("a","bc") apart.
 		h.Write([]byte{byte(len(p) >> 8), byte(len(p))})

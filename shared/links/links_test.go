@@ -1,6 +1,8 @@
 package links
 
 import (
+	"context"
+	"errors"
 	"strings"
 	"testing"
 )
@@ -63,5 +65,49 @@ func TestURL(t *testing.T) {
 	}
 	if !Equal("x", "x") || Equal("x", "y") {
 		t.Error("Equal is wrong")
+	}
+}
+
+// A lazy keyring reads its key at the first Load, once, tries again after a failure,
+// and derives the same secrets as a keyring made from the key.
+func TestLazyKeyringReadsOnceWhenFirstNeeded(t *testing.T) {
+	key := []byte(strings.Repeat("k", 32))
+	reads := 0
+	fail := true
+	k := NewLazyKeyring(func(context.Context) ([]byte, error) {
+		reads++
+		if fail {
+			return nil, errors.New("AccessDeniedException")
+		}
+		return key, nil
+	})
+	if reads != 0 || k.Loaded() {
+		t.Fatal("the key was read when the keyring was made")
+	}
+	if err := k.Load(context.Background()); err == nil || !strings.Contains(err.Error(), "AccessDeniedException") {
+		t.Fatalf("Load = %v, want the read's failure", err)
+	}
+	fail = false
+	for range 3 {
+		if err := k.Load(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if reads != 2 {
+		t.Errorf("%d reads, want 2 (one failed, one kept)", reads)
+	}
+	eager, _ := NewKeyring(key)
+	if k.ApprovalSecret("a", "x@y") != eager.ApprovalSecret("a", "x@y") || k.CSRF("p") != eager.CSRF("p") {
+		t.Error("a lazy keyring derives other secrets than its key's")
+	}
+
+	short := NewLazyKeyring(func(context.Context) ([]byte, error) { return []byte("short"), nil })
+	if err := short.Load(context.Background()); err == nil {
+		t.Error("a 5-byte key was accepted")
+	}
+	// A secret derived without a Load reads the key then.
+	late := NewLazyKeyring(func(context.Context) ([]byte, error) { return key, nil })
+	if late.CSRF("p") != eager.CSRF("p") {
+		t.Error("a secret derived before Load is not the key's")
 	}
 }

@@ -259,6 +259,9 @@ type AuditEntry struct {
 	Level   string    `dynamodbav:"level,omitempty" json:"level"`
 	Comment string    `dynamodbav:"comment,omitempty" json:"comment"`
 	IP      string    `dynamodbav:"ip,omitempty" json:"-"`
+	// Count is how many consecutive saves a save line stands for (0 on lines written
+	// one per save, before saves were folded in the store).
+	Count int `dynamodbav:"count,omitempty" json:"count,omitempty"`
 }
 
 // Audit actions.

@@ -57,9 +57,21 @@ func (s *Store) GetUser(ctx context.Context, email string) (*User, error) {
 
 // GetReport reads a report with its draft.
 func (s *Store) GetReport(ctx context.Context, agency string, year int) (*Report, error) {
+	out, err := s.db.GetItem(ctx, &dynamodb.GetItemInput{
+		TableName: &s.table, Key: key(agencyPK(agency), reportSK(year)), ConsistentRead: aws.Bool(true),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store: get report %s/%d: %w", agency, year, err)
+	}
+	if out.Item == nil {
+		return nil, fmt.Errorf("store: report %s/%d: %w", agency, year, ErrNotFound)
+	}
 	var r Report
-	if err := s.get(ctx, agencyPK(agency), reportSK(year), &r); err != nil {
+	if err := unmarshal(out.Item, &r); err != nil {
 		return nil, err
+	}
+	if r.Draft, err = reportDraft(out.Item); err != nil {
+		return nil, fmt.Errorf("store: report %s/%d: %w", agency, year, err)
 	}
 	return &r, nil
 }
@@ -84,47 +96,35 @@ func (s *Store) ListReports(ctx context.Context, agency string) ([]Report, error
 // ETag); 0 means no precondition, which only a report's first save may use. The draft
 // cannot change while the report is in review (withdraw it first). Returns the new
 // revision; a lost race or a report in review is ErrConflict.
+//
+// A save is one conditional write of the report item, the draft compressed, the save
+// recorded in the item (saves.go).
 func (s *Store) SaveDraft(ctx context.Context, agency string, year int, doc []byte, expectRev int, actor, ip string) (int, error) {
 	now := s.now()
-	audit, err := s.auditPut(agency, year, AuditEntry{At: now, Actor: actor, Action: ActionSave, IP: ip})
+	z, err := compressDraft(doc)
+	if err != nil {
+		return 0, fmt.Errorf("store: compress the draft of %s/%d: %w", agency, year, err)
+	}
+	if expectRev != 0 {
+		return s.saveDraft(ctx, agency, year, z, expectRev, actor, ip, now)
+	}
+	r := Report{Agency: agency, Year: year, Status: StatusDraft, Rev: 1, Updated: now, UpdatedBy: actor, Level: -1}
+	m, err := item(agencyPK(agency), reportSK(year), r, time.Time{})
 	if err != nil {
 		return 0, err
 	}
-	var upd *types.Update
-	newRev := expectRev + 1
-	if expectRev == 0 {
-		r := Report{Agency: agency, Year: year, Status: StatusDraft, Draft: doc, Rev: 1, Updated: now, UpdatedBy: actor, Level: -1}
-		m, err := item(agencyPK(agency), reportSK(year), r, time.Time{})
-		if err != nil {
-			return 0, err
-		}
-		_, err = s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
-			{Put: &types.Put{TableName: &s.table, Item: m, ConditionExpression: aws.String("attribute_not_exists(PK)")}},
-			{Put: audit},
-		}})
-		if err != nil {
-			return 0, fmt.Errorf("store: first save of %s/%d: %w", agency, year, conflict(err))
-		}
-		return 1, nil
+	delete(m, attrDraft)
+	m[attrDraftZ] = &types.AttributeValueMemberB{Value: z}
+	if m[attrSaves], err = marshalRuns(record(nil, time.Time{}, actor, ip, now)); err != nil {
+		return 0, err
 	}
-	upd = &types.Update{
-		TableName:                &s.table,
-		Key:                      key(agencyPK(agency), reportSK(year)),
-		UpdateExpression:         aws.String("SET #draft = :d, #rev = :new, #updated = :now, #updated_by = :by"),
-		ConditionExpression:      aws.String("#rev = :old AND #status <> :review"),
-		ExpressionAttributeNames: names("#draft #rev #updated #updated_by #status"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{
-			":d": &types.AttributeValueMemberB{Value: doc}, ":new": num(int64(newRev)), ":old": num(int64(expectRev)),
-			":now": str(now.UTC().Format(timeLayout)), ":by": str(actor), ":review": str(string(StatusInReview)),
-		},
-	}
-	_, err = s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
-		{Update: upd}, {Put: audit},
-	}})
+	_, err = s.db.PutItem(ctx, &dynamodb.PutItemInput{
+		TableName: &s.table, Item: m, ConditionExpression: aws.String("attribute_not_exists(PK)"),
+	})
 	if err != nil {
-		return 0, fmt.Errorf("store: save %s/%d at rev %d: %w", agency, year, expectRev, conflict(err))
+		return 0, fmt.Errorf("store: first save of %s/%d: %w", agency, year, conflict(err))
 	}
-	return newRev, nil
+	return 1, nil
 }
 
 // Submission is what Submit writes: a new immutable version made of the draft at rev.
@@ -156,14 +156,19 @@ func (s *Store) Submit(ctx context.Context, sub Submission) error {
 	if len(v.Chain) > 0 {
 		levelName = v.Chain[0].Name
 	}
+	// The saves that made the draft go into the audit log; the transaction takes them
+	// out of the report item.
+	if err := s.flushSaves(ctx, v.Agency, v.Year); err != nil {
+		return err
+	}
 	_, err = s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
 		{Put: &types.Put{TableName: &s.table, Item: vm, ConditionExpression: aws.String("attribute_not_exists(PK)")}},
 		{Update: &types.Update{
 			TableName:                &s.table,
 			Key:                      key(agencyPK(v.Agency), reportSK(v.Year)),
-			UpdateExpression:         aws.String("SET #status = :review, #version = :n, #level = :zero, #level_name = :ln, #execution_arn = :none, #comment = :none, #updated = :now, #updated_by = :by"),
+			UpdateExpression:         aws.String("SET #status = :review, #version = :n, #level = :zero, #level_name = :ln, #execution_arn = :none, #comment = :none, #updated = :now, #updated_by = :by REMOVE #saves"),
 			ConditionExpression:      aws.String("#rev = :rev AND #version = :prev AND #status <> :review"),
-			ExpressionAttributeNames: names("#status #version #level #level_name #execution_arn #comment #updated #updated_by #rev"),
+			ExpressionAttributeNames: names("#status #version #level #level_name #execution_arn #comment #updated #updated_by #rev #saves"),
 			ExpressionAttributeValues: map[string]types.AttributeValue{
 				":review": str(string(StatusInReview)), ":n": num(int64(v.Number)), ":prev": num(int64(v.Number - 1)),
 				":rev": num(int64(sub.Rev)), ":zero": num(0), ":ln": str(levelName), ":none": str(""),

@@ -236,16 +236,39 @@ func (s *Store) Audit(ctx context.Context, agency string, year int, e AuditEntry
 	return nil
 }
 
-// Timeline is a report's audit log, oldest first.
+// Timeline is a report's audit log, oldest first. One person's consecutive saves are
+// one line (Count saves, At the last), whether still in the report item or moved to the
+// log by a submission.
 func (s *Store) Timeline(ctx context.Context, agency string, year int) ([]AuditEntry, error) {
 	var out []AuditEntry
+	var sks []string
 	err := s.query(ctx, agencyPK(agency), auditPrefix(year), "", func(m map[string]types.AttributeValue) error {
 		var e AuditEntry
 		if err := unmarshal(m, &e); err != nil {
 			return err
 		}
 		out = append(out, e)
+		sk, _ := m["SK"].(*types.AttributeValueMemberS)
+		if sk != nil {
+			sks = append(sks, sk.Value)
+		} else {
+			sks = append(sks, "")
+		}
 		return nil
 	})
-	return out, err
+	if err != nil {
+		return nil, err
+	}
+	rp, err := s.db.GetItem(ctx, &dynamodb.GetItemInput{
+		TableName: &s.table, Key: key(agencyPK(agency), reportSK(year)), ConsistentRead: aws.Bool(true),
+		ProjectionExpression: aws.String("#saves"), ExpressionAttributeNames: names("#saves"),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store: read the saves of %s/%d: %w", agency, year, err)
+	}
+	runs, err := unmarshalRuns(rp.Item)
+	if err != nil {
+		return nil, err
+	}
+	return withRuns(out, sks, runs, year), nil
 }

@@ -102,6 +102,8 @@ type timelineEntry struct {
 	Level   string `json:"level"`
 	Comment string `json:"comment"`
 	Version int    `json:"version,omitempty"`
+	// Count is how many consecutive saves by one person a save line stands for.
+	Count int `json:"count,omitempty"`
 }
 
 // reportView is GET /api/reports/{agency}/{year}.
@@ -176,7 +178,7 @@ func (s *Server) view(r *http.Request, ag *store.Agency, rp *store.Report) (*rep
 		return nil, err
 	}
 	for _, e := range tl {
-		v.Timeline = append(v.Timeline, timelineEntry{At: bjTime(e.At), Actor: e.Actor, Action: e.Action, Level: e.Level, Comment: e.Comment, Version: e.Version})
+		v.Timeline = append(v.Timeline, timelineEntry{At: bjTime(e.At), Actor: e.Actor, Action: e.Action, Level: e.Level, Comment: e.Comment, Version: e.Version, Count: e.Count})
 	}
 	return v, nil
 }

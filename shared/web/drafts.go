@@ -390,9 +390,9 @@ func timelineRows(tl []store.AuditEntry) []timelineRow {
 	var out []timelineRow
 	for _, e := range tl {
 		row := timelineRow{At: render.DateTime(e.At), Actor: e.Actor, Action: actionLabel(e.Action), Level: e.Level,
-			Comment: e.Comment, Version: e.Version, Count: 1, Kind: e.Action}
+			Comment: e.Comment, Version: e.Version, Count: max(1, e.Count), Kind: e.Action}
 		if n := len(out); n > 0 && e.Action == store.ActionSave && out[n-1].Kind == store.ActionSave && out[n-1].Actor == e.Actor {
-			out[n-1].Count++
+			out[n-1].Count += row.Count
 			out[n-1].At = row.At
 			continue
 		}
