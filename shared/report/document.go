@@ -789,3 +789,33 @@ func writeString(b *bytes.Buffer, s string) {
 	out, _ := json.Marshal(s) // a Go string always marshals
 	b.Write(out)
 }
+
+// Standard is the document with table 三 in its format's own layout: a gip-2021 table
+// laid out with the 2019 layout's one （六）其他处理 row has that row moved to 「3.其他」
+// (the sums are unchanged), with its printed texts. The drafting form offers only the
+// format's layout. A document already in it is returned as is.
+func (d *Document) Standard() *Document {
+	f := d.Spec()
+	if f == nil || f.LegacyRequests == nil || d.Requests == nil || d.Requests.table != f.LegacyRequests {
+		return d
+	}
+	c := d.Clone()
+	old, g := d.Requests, NewGrid(f.Requests)
+	misc := f.Requests.Row("other_misc")
+	for _, r := range f.LegacyRequests.Rows {
+		to := f.Requests.Row(r.ID)
+		if r.ID == "other" {
+			to = misc
+		}
+		for _, col := range r.Columns {
+			g.SetAt(to, col, old.At(r, col))
+			p := "requests." + r.ID + "." + col.ID
+			if text, ok := c.Printed[p]; ok && to != f.Requests.Row(r.ID) {
+				delete(c.Printed, p)
+				c.Printed["requests."+to.ID+"."+col.ID] = text
+			}
+		}
+	}
+	c.Requests = g
+	return c
+}

@@ -525,3 +525,27 @@ func TestUnits(t *testing.T) {
 		t.Errorf("125 (元) against 1250000 元: %+v", fs)
 	}
 }
+
+func TestStandard(t *testing.T) {
+	d := readFixture(t, "legacy-2023.json")
+	s := d.Standard()
+	if s.Requests.Table() != s.Spec().Requests {
+		t.Fatal("Standard kept the legacy layout")
+	}
+	if got := s.Requests.Get("other_misc", "natural_person").String(); got != "2" {
+		t.Errorf("3.其他 自然人 = %q, want the legacy row's 2", got)
+	}
+	if s.Printed["requests.other_misc.total"] != d.Printed["requests.other.total"] || s.Printed["requests.other.total"] != "" {
+		t.Errorf("printed texts not moved: %v", s.Printed)
+	}
+	if d.Requests.Table() != d.Spec().LegacyRequests || d.Printed["requests.other.total"] == "" {
+		t.Error("Standard changed the document it was called on")
+	}
+	if fs := Validate(s, nil); HasErrors(fs) || len(findingsOf(fs, RuleLegacyRow)) != 0 {
+		t.Errorf("standard document findings: %+v", fs)
+	}
+	plain := readFixture(t, "sample-2021.json")
+	if plain.Standard() != plain {
+		t.Error("Standard copied a document already in the standard layout")
+	}
+}
