@@ -117,7 +117,9 @@ function start(form) {
     for (const t of notes) if (t.value.trim() !== '') note[t.dataset.note] = t.value;
     let json = '{"format":' + JSON.stringify(form.dataset.format) +
       ',"agency":' + JSON.stringify(form.dataset.agencyName) +
-      ',"year":' + year + ',"sections":' + JSON.stringify(text);
+      ',"year":' + year +
+      (titleEl && titleEl.value.trim() !== '' ? ',"title":' + JSON.stringify(titleEl.value) : '') +
+      ',"sections":' + JSON.stringify(text);
     for (const key of ['proactive', 'requests', 'appeals']) {
       const rows = [];
       for (const [row, cols] of grids[key]) rows.push(JSON.stringify(row) + ':{' + cols.join(',') + '}');
