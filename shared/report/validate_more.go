@@ -3,6 +3,7 @@ package report
 import (
 	"fmt"
 	"math/big"
+	"slices"
 	"strings"
 	"unicode"
 )
@@ -346,13 +347,13 @@ func commonShare(text, last string) (int, bool) {
 	if len(a) < repeatedMin || len(b) < repeatedShingle {
 		return 0, false
 	}
-	seen := make(map[string]struct{}, len(b))
+	seen := make(map[[repeatedShingle]rune]struct{}, len(b))
 	for i := 0; i+repeatedShingle <= len(b); i++ {
-		seen[string(b[i:i+repeatedShingle])] = struct{}{}
+		seen[[repeatedShingle]rune(b[i:i+repeatedShingle])] = struct{}{}
 	}
 	covered := make([]bool, len(a))
 	for i := 0; i+repeatedShingle <= len(a); i++ {
-		if _, ok := seen[string(a[i:i+repeatedShingle])]; ok {
+		if _, ok := seen[[repeatedShingle]rune(a[i:i+repeatedShingle])]; ok {
 			for k := i; k < i+repeatedShingle; k++ {
 				covered[k] = true
 			}
@@ -424,6 +425,10 @@ var quoteWords = []struct {
 	{catCorrected, []string{"纠正"}},
 	{catOtherResult, []string{"其他结果"}},
 	{catPending, []string{"尚未审结", "未审结", "审理中", "正在审理"}},
+	// Words after which a figure is something else: a result or a kind of applicant
+	// (「收到的申请中，予以公开1200件」), a change (「同比增加15件」), each of two (「各1件」).
+	{catNone, []string{"予以公开", "部分公开", "不予公开", "无法提供", "不予处理", "其他处理", "自然人", "法人", "企业",
+		"当面", "网上", "信函", "传真", "邮件", "同比", "增加", "增长", "减少", "下降", "较上年", "平均", "各"}},
 }
 
 // Units a quoted count is written with, and the words that make what follows a part of
@@ -472,6 +477,7 @@ func (q *quote) text() string { return strings.TrimSpace(string(q.sentence[q.sta
 // 34件）」 compares 3119 with 新收 alone; 「共收到…X件（含上年结转Y件）」 compares X with 新收 +
 // 上年结转.
 func (v *validator) overviewNumbers(s *Section, text string) {
+	found := 0
 	for _, para := range strings.Split(normalizeDigits(text), "\n") {
 		// A sentence without 申请 is still about applications when the one before it was
 		// and it names no other business (「办结50件，结转下年度2件。」).
@@ -479,7 +485,12 @@ func (v *validator) overviewNumbers(s *Section, text string) {
 		for _, sent := range sentences(para) {
 			about = strings.Contains(sent, "申请") || (about && !containsAny(sent, otherTopics))
 			for _, q := range quotes([]rune(sent), about) {
-				v.compareQuote(s, q)
+				if found == maxQuoteFindings {
+					return
+				}
+				if v.compareQuote(s, q) {
+					found++
+				}
 			}
 		}
 	}
@@ -489,12 +500,15 @@ func (v *validator) overviewNumbers(s *Section, text string) {
 // written the same way (「答复建议提案20件」).
 var otherTopics = []string{"建议", "提案", "留言", "咨询", "来信", "热线", "信箱", "主动公开", "发布"}
 
-// quotes finds the figures of one sentence and binds parts to their figures.
+// quotes finds the figures of one sentence and binds parts to their figures. It reads the
+// sentence once: a document of a mebibyte must not take long to check.
 func quotes(rs []rune, applications bool) []*quote {
 	sent := string(rs)
 	appeals := containsAny(sent, strings.Split(appealsTopic, "|"))
+	markers := markerEnds(rs)
 	var all []*quote
-	var top *quote // the last figure that is not a part
+	var top *quote        // the last figure that is not a part
+	var lastAppeal *quote // the last top-level figure of 行政复议 or 行政诉讼
 	segStart := 0
 	parenOpen := -1 // where the open parenthesis starts, -1 outside
 	parenParent := (*quote)(nil)
@@ -531,39 +545,57 @@ func quotes(rs []rune, applications bool) []*quote {
 			from = parenOpen + 1
 		}
 		cat, kwStart := quoteCategory(rs[from:i])
-		q := &quote{cat: cat, value: n, end: k + 1, sentence: rs}
-		q.start = clauseStart(rs, from+max(kwStart, 0))
-		if kwStart < 0 {
-			q.start = clauseStart(rs, i)
+		q := &quote{cat: cat, value: n, start: from, end: k + 1, sentence: rs}
+		if kwStart >= 0 {
+			q.start = clauseStart(rs, from, from+kwStart)
 		}
 		switch {
 		case parenOpen >= 0 && parenParent != nil:
 			q.parent = parenParent
-		case top != nil && markerBetween(rs, top.end, i) && top.cat.partOf(cat):
+		case top != nil && markerBetween(markers, top.end, i) && top.cat.partOf(cat):
 			q.parent = top
 		case cat.result():
-			for p := len(all) - 1; p >= 0; p-- {
-				if all[p].parent == nil && all[p].cat.appeal() {
-					q.parent = all[p]
-					break
-				}
-			}
+			q.parent = lastAppeal
 		}
 		if q.parent != nil {
 			q.parent.parts = append(q.parent.parts, q)
 		} else if parenOpen < 0 {
 			top = q
 		}
-		if (q.cat.application() && applications) || ((q.cat.appeal() || q.cat.result()) && appeals) {
-			all = append(all, q)
-		} else {
+		if !(q.cat.application() && applications) && !((q.cat.appeal() || q.cat.result()) && appeals) {
 			q.cat = catNone
-			all = append(all, q)
 		}
+		if q.parent == nil && q.cat.appeal() {
+			lastAppeal = q
+		}
+		all = append(all, q)
 		segStart = k + 1
 		i = k
 	}
 	return all
+}
+
+// markerEnds lists, in order, where each 其中/含/包括 of a sentence ends.
+func markerEnds(rs []rune) []int {
+	var out []int
+	var words [][]rune
+	for _, w := range strings.Split(partMarkers, "|") {
+		words = append(words, []rune(w))
+	}
+	for i := range rs {
+		for _, w := range words {
+			if i+len(w) <= len(rs) && slices.Equal(rs[i:i+len(w)], w) {
+				out = append(out, i+len(w))
+			}
+		}
+	}
+	return out
+}
+
+// markerBetween reports whether a marker ends in (from, to].
+func markerBetween(ends []int, from, to int) bool {
+	k, _ := slices.BinarySearch(ends, from+1)
+	return k < len(ends) && ends[k] <= to
 }
 
 // quoteCategory names a figure from the words before it: the word ending last, then the
@@ -590,22 +622,15 @@ func quoteCategory(seg []rune) (quoteCat, int) {
 }
 
 // clauseStart is where the clause holding position i starts: after the last comma,
-// semicolon, colon or parenthesis before it.
-func clauseStart(rs []rune, i int) int {
-	for k := min(i, len(rs)) - 1; k >= 0; k-- {
+// semicolon, colon or parenthesis before it, and not before from.
+func clauseStart(rs []rune, from, i int) int {
+	for k := min(i, len(rs)) - 1; k >= from; k-- {
 		switch rs[k] {
 		case '，', ',', '；', ';', '：', ':', '（', '(', '）', ')':
 			return k + 1
 		}
 	}
-	return 0
-}
-
-func markerBetween(rs []rune, from, to int) bool {
-	if from >= to {
-		return false
-	}
-	return containsAny(string(rs[from:to]), strings.Split(partMarkers, "|"))
+	return from
 }
 
 // tableFigure is a number of tables 三 and 四 a quoted figure is compared with, and how it
@@ -616,9 +641,14 @@ type tableFigure struct {
 	terms string // 「（275 + 8）」 for a sum
 }
 
-func (v *validator) compareQuote(s *Section, q *quote) {
+// maxQuoteFindings bounds the sections.overview_numbers findings of a section: past a
+// few, a clerk needs to compare the text with the tables anyway.
+const maxQuoteFindings = 10
+
+// compareQuote compares one figure with the tables and reports whether it disagrees.
+func (v *validator) compareQuote(s *Section, q *quote) bool {
 	if q.cat == catNone {
-		return
+		return false
 	}
 	var fig tableFigure
 	var ok bool
@@ -638,10 +668,11 @@ func (v *validator) compareQuote(s *Section, q *quote) {
 		fig, ok = v.appealsSum(col, appealRows(q.parent.cat)...)
 	}
 	if !ok || fig.value == q.value {
-		return
+		return false
 	}
 	v.add(RuleOverviewNumbers, SeverityWarning, "sections."+s.Field, fig.value, q.value,
 		"「%s」中「%s」与%s %d%s 不一致（%s）。", s.Heading, q.text(), fig.what, fig.value, fig.terms, differs(q.value, fig.value))
+	return true
 }
 
 func (q *quote) hasPart(c quoteCat) bool {

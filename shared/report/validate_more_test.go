@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
+	"os"
 	"strings"
 	"testing"
 )
@@ -314,6 +315,12 @@ var agreeingOverviews = []string{
 	"全年办理人大代表建议40件、政协提案35件，均已答复。",
 	"本年度共收到政府信息公开申请二百七十五件，办理200余件。",
 	"2022年共发布政府信息1200件，其中规范性文件12件。",
+	"在收到的申请中，予以公开120件，部分公开30件，不予公开5件。",
+	"全年共收到政府信息公开申请275件，同比增加15件；其中当面申请12件，网上申请263件。",
+	"上年结转的8件申请已全部办结。",
+	"结转至2023年继续办理13件。",
+	"本年度，因政府信息公开被申请行政复议和提起行政诉讼各1件。",
+	"收到政府信息公开申请275件，按时答复率100%。",
 }
 
 // Sentences that contradict the tables, with the number quoted and the table's.
@@ -547,5 +554,24 @@ func TestStandard(t *testing.T) {
 	plain := readFixture(t, "sample-2021.json")
 	if plain.Standard() != plain {
 		t.Error("Standard copied a document already in the standard layout")
+	}
+}
+
+// The spec names every rule and every field of the document.
+func TestSpecNamesEveryRuleAndField(t *testing.T) {
+	raw, err := os.ReadFile("../../docs/report-document.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	spec := string(raw)
+	for _, r := range Rules {
+		if !strings.Contains(spec, "`"+r.ID+"`") {
+			t.Errorf("docs/report-document.md does not describe rule %s", r.ID)
+		}
+	}
+	for _, f := range []string{"title", "sections.preamble", "signature", "printed", "units", "requests.other"} {
+		if !strings.Contains(spec, "`"+f+"`") {
+			t.Errorf("docs/report-document.md does not describe %s", f)
+		}
 	}
 }
