@@ -8,6 +8,7 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"time"
 )
 
 // The rule cases of issue 15, run by TestRules on both formats like the others.
@@ -573,5 +574,20 @@ func TestSpecNamesEveryRuleAndField(t *testing.T) {
 		if !strings.Contains(spec, "`"+f+"`") {
 			t.Errorf("docs/report-document.md does not describe %s", f)
 		}
+	}
+}
+
+// A long 总体情况 full of figures is read in one pass, and gives at most
+// maxQuoteFindings findings. (A quadratic reading took over a minute on this text.)
+func TestOverviewNumbersLongText(t *testing.T) {
+	d := overviewDoc(Formats()[1])
+	d.Sections.Overview = "收到政府信息公开申请5件，其中" + strings.Repeat("自然人1件、", 40000) + "。" + strings.Repeat("收到申请1件，", 40000)
+	start := time.Now()
+	fs := findingsOf(Validate(d, nil), RuleOverviewNumbers)
+	if took := time.Since(start); took > 20*time.Second {
+		t.Errorf("validating took %v", took)
+	}
+	if len(fs) != maxQuoteFindings {
+		t.Errorf("%d findings, want %d", len(fs), maxQuoteFindings)
 	}
 }
