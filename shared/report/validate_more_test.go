@@ -591,3 +591,21 @@ func TestOverviewNumbersLongText(t *testing.T) {
 		t.Errorf("%d findings, want %d", len(fs), maxQuoteFindings)
 	}
 }
+
+// A grid answers for rows and columns of the other layout of its table by id: code that
+// holds the format's roles (f.RequestsForward …) reads a legacy table 三 correctly.
+func TestGridAcrossLayouts(t *testing.T) {
+	d := readFixture(t, "legacy-2023.json")
+	f := d.Spec()
+	if got := d.Requests.At(f.RequestsForward, f.RequestsTotalCol).String(); got != "15" {
+		t.Errorf("结转下年度 总计 through the standard layout's row = %q, want 15", got)
+	}
+	if got := d.Requests.At(f.Requests.Row("other_misc"), f.RequestsTotalCol); !got.Blank() {
+		t.Errorf("a row the legacy layout lacks reads %q, want blank", got)
+	}
+	d.Requests.SetAt(f.Requests.Row("other_misc"), f.RequestsTotalCol, Int(9)) // ignored, not a panic
+	d.Requests.SetAt(f.RequestsNew, f.RequestsTotalCol, Int(45))
+	if got := d.Requests.Get("new", "total").String(); got != "45" {
+		t.Errorf("set through the standard layout's row: %q", got)
+	}
+}
