@@ -73,7 +73,7 @@ func (v *validator) crossUnit(g *Grid) {
 			}
 			now, okNow := inYuan(g.At(r, c), v.doc.UnitOf(t, r, c))
 			last, okLast := inYuan(pg.At(pr, pc), v.prev.UnitOf(pg.table, pr, pc))
-			if !okNow || !okLast || now.Sign() == 0 || last.Sign() == 0 {
+			if !okNow || !okLast || now.Sign() <= 0 || last.Sign() <= 0 {
 				continue
 			}
 			ratio := new(big.Rat).Quo(now, last)
