@@ -317,17 +317,5 @@ func fillTable(doc *report.Document, g *report.Grid, labelID, caption string) *t
 	return tv
 }
 
-// paragraphs splits a text into the paragraphs its author typed, one per line; blank
-// lines and the full-width spaces clerks indent with are dropped (the stylesheet indents).
-func paragraphs(s string) []string {
-	if s == "" {
-		return nil
-	}
-	var ps []string
-	for line := range strings.Lines(s) {
-		if p := strings.TrimSpace(line); p != "" {
-			ps = append(ps, p)
-		}
-	}
-	return ps
-}
+// paragraphs splits a text into the paragraphs its author typed (report.Paragraphs).
+func paragraphs(s string) []string { return report.Paragraphs(s) }

@@ -61,6 +61,22 @@ func (d *Document) PrintedTitle() string {
 	return DefaultTitle(d.Agency, d.Year)
 }
 
+// Paragraphs splits a text into the paragraphs its author typed, one per line; blank
+// lines and the full-width spaces clerks indent with are dropped (a page or a copy
+// indents them itself). Every renderer prints sections, the 编制说明 and notes this way.
+func Paragraphs(s string) []string {
+	if s == "" {
+		return nil
+	}
+	var ps []string
+	for line := range strings.Lines(s) {
+		if p := strings.TrimSpace(line); p != "" {
+			ps = append(ps, p)
+		}
+	}
+	return ps
+}
+
 // SignatureLines are the lines of the 落款 to print, right-aligned under section 六.
 func (d *Document) SignatureLines() []string {
 	var out []string
