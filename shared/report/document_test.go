@@ -247,5 +247,13 @@ func FuzzDecode(f *testing.F) {
 		}
 		Validate(d, nil)
 		Validate(d, d2)
+		// The form's layout of the document (the legacy （六） row moved) is a document too.
+		std, err := json.Marshal(d.Standard())
+		if err != nil {
+			t.Fatalf("marshal the standard layout: %v", err)
+		}
+		if _, err := DecodeBytes(std); err != nil {
+			t.Fatalf("the standard layout does not decode: %v\n%s", err, std)
+		}
 	})
 }
