@@ -26,6 +26,7 @@ import (
 
 	"nianbao/shared/approval"
 	"nianbao/shared/awsconf"
+	"nianbao/shared/lifecycle"
 	"nianbao/shared/links"
 	"nianbao/shared/mail"
 	"nianbao/shared/store"
@@ -112,7 +113,7 @@ type App struct {
 	Keys   *links.Keyring
 	// SFN and S3 exist only when an Option asks for them: a main that names neither
 	// leaves those SDK clients out of its binary (docs/deploy.md, binary sizes).
-	SFN web.SFN
+	SFN lifecycle.SFNAPI
 	S3  approval.S3API
 	Log *slog.Logger
 }
@@ -188,10 +189,19 @@ func secretValue(ctx context.Context, sm secretGetter, arn string) ([]byte, erro
 	return out.SecretBinary, nil
 }
 
+// Life is the one home of reports' state changes, on this function's clients.
+func (a *App) Life() *lifecycle.Lifecycle {
+	return &lifecycle.Lifecycle{
+		Store:    a.Store,
+		Workflow: &lifecycle.SFNWorkflow{Client: a.SFN, StateMachineARN: a.Config.StateMachineARN},
+		Log:      a.Log,
+	}
+}
+
 // Steps is the approval workflow's step handlers.
 func (a *App) Steps() *approval.Steps {
 	return &approval.Steps{
-		Store: a.Store, Mail: a.Mail, Tasks: a.SFN, Keys: a.Keys,
+		Store: a.Store, Life: a.Life(), Mail: a.Mail, Keys: a.Keys,
 		Publisher:     &approval.Publisher{S3: a.S3, Bucket: a.Config.SiteBucket, SiteURL: a.Config.SiteURL},
 		BaseURL:       a.Config.BaseURL,
 		OperatorEmail: a.Config.OperatorEmail,
@@ -202,12 +212,11 @@ func (a *App) Steps() *approval.Steps {
 // Web is the api function's HTTP handler.
 func (a *App) Web() *web.Server {
 	return &web.Server{
-		Store: a.Store, SFN: a.SFN, Mail: a.Mail, Keys: a.Keys,
-		StateMachineARN: a.Config.StateMachineARN,
-		BaseURL:         a.Config.BaseURL,
-		SiteURL:         a.Config.SiteURL,
-		SecureCookies:   a.Config.SecureCookies,
-		Log:             a.Log,
+		Store: a.Store, Life: a.Life(), Mail: a.Mail, Keys: a.Keys,
+		BaseURL:       a.Config.BaseURL,
+		SiteURL:       a.Config.SiteURL,
+		SecureCookies: a.Config.SecureCookies,
+		Log:           a.Log,
 	}
 }
 

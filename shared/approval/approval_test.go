@@ -1,14 +1,10 @@
 package approval
 
 import (
-	"context"
-	"errors"
 	"fmt"
 	"strings"
 	"testing"
 	"time"
-
-	sfntypes "github.com/aws/aws-sdk-go-v2/service/sfn/types"
 
 	"nianbao/shared/mail"
 	"nianbao/shared/store"
@@ -74,45 +70,4 @@ func TestMessagesPutTheLinkFirst(t *testing.T) {
 
 func msg(m mail.Message) struct{ subject, text, html string } {
 	return struct{ subject, text, html string }{m.Subject, m.Text, m.HTML}
-}
-
-func TestDecisionNeedsWhatTheLevelRequires(t *testing.T) {
-	office := &store.Approval{ID: "a", LevelName: "办公室", ConfidentialityReview: true}
-	tests := []struct {
-		name string
-		in   DecideInput
-		want string
-	}{
-		{"approve without the attestation", DecideInput{Decision: store.DecisionApprove}, "保密审查"},
-		{"return without a comment", DecideInput{Decision: store.DecisionReturn, Comment: "  "}, "退回意见"},
-		{"no decision", DecideInput{Decision: "maybe"}, "同意"},
-		{"a comment too long", DecideInput{Decision: store.DecisionReturn, Comment: strings.Repeat("长", MaxCommentLen+1)}, "不能超过"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			// No store: a refused decision must not touch it.
-			_, err := Decide(context.Background(), nil, nil, office, tt.in)
-			var de *DecisionError
-			if !errors.As(err, &de) || !strings.Contains(de.Msg, tt.want) {
-				t.Errorf("err = %v, want a DecisionError about %q", err, tt.want)
-			}
-		})
-	}
-}
-
-func TestTaskClosed(t *testing.T) {
-	for _, err := range []error{&sfntypes.TaskTimedOut{}, &sfntypes.TaskDoesNotExist{}, fmt.Errorf("send: %w", &sfntypes.InvalidToken{})} {
-		if !TaskClosed(err) {
-			t.Errorf("TaskClosed(%T) = false", err)
-		}
-	}
-	if TaskClosed(errors.New("throttled")) {
-		t.Error("an unrelated error counts as a closed task")
-	}
-}
-
-func TestExecutionNameIsDeterministic(t *testing.T) {
-	if a, b := ExecutionName("demo", 2025, 2), ExecutionName("demo", 2025, 2); a != b || a != "demo-2025-v2" {
-		t.Errorf("execution names %q, %q", a, b)
-	}
 }

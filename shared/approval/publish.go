@@ -5,16 +5,13 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"io/fs"
-	"path"
 	"slices"
-	"strconv"
-	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"nianbao/shared/render"
+	"nianbao/shared/site"
 	"nianbao/shared/store"
 )
 
@@ -28,57 +25,37 @@ type Publisher struct {
 	S3     S3API
 	Bucket string
 	// SiteURL is the public URL of the bucket's root (the published tree is under
-	// reports/), e.g. a CloudFront address, or the local stack's /site/.
+	// site.Root), e.g. a CloudFront address, or the local stack's /site/.
 	SiteURL string
 }
 
-// Root of the published tree in the bucket; every link inside it is relative.
-const sitePrefix = "reports/"
-
-// Cache lifetimes: a version never changes; the current page and the indexes do.
-const (
-	cacheImmutable = "public, max-age=31536000, immutable"
-	cacheCurrent   = "public, max-age=300"
-)
-
 // ReportURL is the public address of an agency's report of a year.
 func (p *Publisher) ReportURL(agency string, year int) string {
-	return strings.TrimRight(p.SiteURL, "/") + "/" + sitePrefix + agency + "/" + strconv.Itoa(year) + "/"
+	return site.ReportURL(p.SiteURL, agency, year)
 }
 
-func (p *Publisher) put(ctx context.Context, key, contentType, cache string, body []byte) error {
+func (p *Publisher) put(ctx context.Context, o Object) error {
 	_, err := p.S3.PutObject(ctx, &s3.PutObjectInput{
 		Bucket:       &p.Bucket,
-		Key:          aws.String(key),
-		Body:         bytes.NewReader(body),
-		ContentType:  aws.String(contentType),
-		CacheControl: aws.String(cache),
+		Key:          aws.String(o.Key),
+		Body:         bytes.NewReader(o.Body),
+		ContentType:  aws.String(o.ContentType),
+		CacheControl: aws.String(o.CacheControl),
 	})
 	if err != nil {
-		return &TransientError{Err: fmt.Errorf("put s3://%s/%s: %w", p.Bucket, key, err)}
+		return &TransientError{Err: fmt.Errorf("put s3://%s/%s: %w", p.Bucket, o.Key, err)}
 	}
 	return nil
 }
 
-// object is one object to write.
-type object struct {
-	key, typ, cache string
-	body            []byte
-}
-
-func (p *Publisher) putAll(ctx context.Context, objects []object) error {
+func (p *Publisher) putAll(ctx context.Context, objects []Object) error {
 	for _, o := range objects {
-		if err := p.put(ctx, o.key, o.typ, o.cache, o.body); err != nil {
+		if err := p.put(ctx, o); err != nil {
 			return err
 		}
 	}
 	return nil
 }
-
-const (
-	typeHTML = "text/html; charset=utf-8"
-	typeJSON = "application/json"
-)
 
 // PublishResult is what the Publish step returns: where the report is now, or that it
 // was not published because the version left review (withdrawn) before it could be.
@@ -87,10 +64,11 @@ type PublishResult struct {
 	Skipped bool   `json:"skipped"`
 }
 
-// Publish renders the approved version and writes it: the version's own objects first,
-// then the year's current page, then the record of the publication, and the index pages
-// last — so a failure half-way leaves no index pointing at missing pages. Publishing the
-// same version again writes the same objects (the first publication's date is kept).
+// Publish claims the approved version, then applies its plan (PlanPublication): the
+// version's own objects first, then the record of the publication, then the year's
+// current page, the index pages and the report's status last — so a failure half-way
+// leaves no page pointing at one that does not exist. Publishing the same version again
+// writes the same objects (the first publication's date is kept).
 func (s *Steps) Publish(ctx context.Context, in Input) (PublishResult, error) {
 	ag, v, doc, err := s.load(ctx, in)
 	if err != nil {
@@ -101,128 +79,45 @@ func (s *Steps) Publish(ctx context.Context, in Input) (PublishResult, error) {
 	}
 	// From here on the version cannot be withdrawn; if it was withdrawn (or superseded)
 	// while the last decision travelled, it is not published.
-	if err := s.Store.ClaimPublication(ctx, in.Agency, in.Year, in.Version); err != nil {
-		if store.IsConflict(err) {
-			s.log().WarnContext(ctx, "not publishing a version that left review", "agency", in.Agency, "year", in.Year, "version", in.Version)
-			return PublishResult{Skipped: true}, nil
-		}
+	claimed, err := s.Life.ClaimPublication(ctx, in)
+	if err != nil {
 		return PublishResult{}, &TransientError{Err: err}
 	}
-	p := s.Publisher
+	if !claimed {
+		return PublishResult{Skipped: true}, nil
+	}
 	pubs, err := s.Store.Publications(ctx, ag.ID)
 	if err != nil {
 		return PublishResult{}, &TransientError{Err: err}
 	}
 	// The publication's date is the last level's decision, so that a retried step writes
 	// the same objects; once recorded, the record's date.
-	publishedAt := s.Store.Now()
-	if last, err := s.Store.FindApproval(ctx, in.Agency, in.Year, in.Version, len(v.Chain)-1); err == nil && !last.DecidedAt.IsZero() {
-		publishedAt = last.DecidedAt
+	at := s.Store.Now()
+	if last, err := s.Store.FindApproval(ctx, in.Agency, in.Year, in.Version, store.LevelIndex(len(v.Chain)-1)); err == nil && !last.DecidedAt.IsZero() {
+		at = last.DecidedAt
 	}
-	var earlier []store.Publication
-	for _, pub := range pubs {
-		switch {
-		case pub.Year != in.Year:
-		case pub.Version == in.Version:
-			publishedAt = pub.PublishedAt
-		case pub.Version < in.Version:
-			earlier = append(earlier, pub)
-		}
-	}
-	corrections := correctionsOf(earlier, in.Version, v.CorrectionReason)
-
-	reportJSON, err := render.ReportJSON(doc)
+	plan, err := PlanPublication(PlanInput{Agency: ag, Version: v, Doc: doc, DecidedAt: at, Publications: pubs, SiteURL: s.Publisher.SiteURL})
 	if err != nil {
 		return PublishResult{}, err
 	}
-	meta := render.NewMeta(reportJSON, in.Version, publishedAt, corrections)
-	metaJSON, err := meta.JSON()
-	if err != nil {
+	p := s.Publisher
+	if err := p.putAll(ctx, plan.VersionObjects); err != nil {
 		return PublishResult{}, err
 	}
-	var versionPage, currentPage bytes.Buffer
-	if err := render.Page(&versionPage, doc, &meta, render.PageOptions{Place: render.PlaceVersion}); err != nil {
-		return PublishResult{}, err
-	}
-	if err := render.Page(&currentPage, doc, &meta, render.PageOptions{Place: render.PlaceCurrent}); err != nil {
-		return PublishResult{}, err
-	}
-
-	yearDir := sitePrefix + ag.ID + "/" + strconv.Itoa(in.Year) + "/"
-	versionDir := yearDir + render.VersionDir(in.Version) + "/"
-	writes := []object{
-		{versionDir + "report.json", typeJSON, cacheImmutable, reportJSON},
-		{versionDir + "meta.json", typeJSON, cacheImmutable, metaJSON},
-		{versionDir + "index.html", typeHTML, cacheImmutable, versionPage.Bytes()},
-	}
-	if err := fs.WalkDir(render.Assets(), ".", func(name string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		body, err := fs.ReadFile(render.Assets(), name)
-		if err != nil {
-			return err
-		}
-		writes = append(writes, object{sitePrefix + "assets/" + name, contentTypeOf(name), cacheCurrent, body})
-		return nil
-	}); err != nil {
-		return PublishResult{}, fmt.Errorf("read assets: %w", err)
-	}
-	current := []object{
-		{yearDir + "report.json", typeJSON, cacheCurrent, reportJSON},
-		{yearDir + "meta.json", typeJSON, cacheCurrent, metaJSON},
-		{yearDir + "index.html", typeHTML, cacheCurrent, currentPage.Bytes()},
-	}
-	// The version's own objects, then the record of the publication, then what points at
-	// it (the year's current page, the indexes): a failure half-way never leaves a page
-	// pointing at one that does not exist.
-	if err := p.putAll(ctx, writes); err != nil {
-		return PublishResult{}, err
-	}
-	if err := s.Store.PutPublication(ctx, store.Publication{
-		AgencyID: ag.ID, Agency: ag.Name, Year: in.Year, Version: in.Version,
-		PublishedAt: publishedAt, CorrectionReason: v.CorrectionReason, SHA256: meta.SHA256,
-	}); err != nil {
+	if err := s.Store.PutPublication(ctx, plan.Publication); err != nil {
 		return PublishResult{}, &TransientError{Err: err}
 	}
-	if err := p.putAll(ctx, current); err != nil {
+	if err := p.putAll(ctx, plan.CurrentObjects); err != nil {
 		return PublishResult{}, err
 	}
 	if err := s.publishIndexes(ctx, ag); err != nil {
 		return PublishResult{}, err
 	}
-	if err := s.Store.UpdateStatus(ctx, in.Agency, in.Year, in.Version, store.ReportChange{
-		Status: store.StatusPublished, Level: -1, PublishedVersion: in.Version,
-	}, "system"); err != nil && !store.IsConflict(err) {
+	if err := s.Life.Published(ctx, in, plan.Comment); err != nil {
 		return PublishResult{}, &TransientError{Err: err}
 	}
-	url := p.ReportURL(ag.ID, in.Year)
-	comment := url
-	if len(corrections) > 0 {
-		comment = "更正发布：" + v.CorrectionReason + "；" + url
-	}
-	if err := s.Store.Audit(ctx, in.Agency, in.Year, store.AuditEntry{
-		Actor: "system", Action: store.ActionPublish, Version: in.Version, Comment: comment,
-	}); err != nil {
-		return PublishResult{}, &TransientError{Err: err}
-	}
-	s.log().InfoContext(ctx, "published", "agency", ag.ID, "year", in.Year, "version", in.Version, "url", url)
-	return PublishResult{URL: url}, nil
-}
-
-// correctionsOf lists the earlier published versions of a year that later versions
-// replaced, each with the reason its replacement gave.
-func correctionsOf(earlier []store.Publication, version int, reason string) []render.Correction {
-	slices.SortFunc(earlier, func(a, b store.Publication) int { return a.Version - b.Version })
-	out := make([]render.Correction, 0, len(earlier))
-	for i, e := range earlier {
-		r := reason
-		if i+1 < len(earlier) {
-			r = earlier[i+1].CorrectionReason
-		}
-		out = append(out, render.Correction{Version: e.Version, PublishedAt: e.PublishedAt, Reason: r})
-	}
-	return out
+	s.log().InfoContext(ctx, "published", "agency", ag.ID, "year", in.Year, "version", in.Version, "url", plan.URL)
+	return PublishResult{URL: plan.URL}, nil
 }
 
 // publishIndexes rewrites the agency's index and the site index from the table. Two
@@ -231,12 +126,12 @@ func correctionsOf(earlier []store.Publication, version int, reason string) []re
 // the index rewritten until what was written is what the table holds. The last writer
 // therefore always writes a complete index.
 func (s *Steps) publishIndexes(ctx context.Context, ag *store.Agency) error {
-	if err := s.writeUntilStable(ctx, ag.ID, sitePrefix+ag.ID+"/index.html", func(w io.Writer, pubs []store.Publication) error {
+	if err := s.writeUntilStable(ctx, ag.ID, site.AgencyIndex(ag.ID), func(w io.Writer, pubs []store.Publication) error {
 		return render.AgencyIndex(w, ag.ID, ag.Name, entries(pubs), render.IndexOptions{})
 	}); err != nil {
 		return err
 	}
-	return s.writeUntilStable(ctx, "", sitePrefix+"index.html", func(w io.Writer, pubs []store.Publication) error {
+	return s.writeUntilStable(ctx, "", site.SiteIndex, func(w io.Writer, pubs []store.Publication) error {
 		return render.SiteIndex(w, entries(pubs), render.IndexOptions{})
 	})
 }
@@ -257,7 +152,7 @@ func (s *Steps) writeUntilStable(ctx context.Context, agencyID, key string, page
 		if err := page(&buf, pubs); err != nil {
 			return err
 		}
-		if err := s.Publisher.put(ctx, key, typeHTML, cacheCurrent, buf.Bytes()); err != nil {
+		if err := s.Publisher.put(ctx, Object{Key: key, ContentType: typeHTML, CacheControl: cacheCurrent, Body: buf.Bytes()}); err != nil {
 			return err
 		}
 		written = pubs
@@ -277,123 +172,4 @@ func entries(pubs []store.Publication) []render.IndexEntry {
 		out = append(out, render.IndexEntry{AgencyID: p.AgencyID, Agency: p.Agency, Year: p.Year, Version: p.Version, PublishedAt: p.PublishedAt})
 	}
 	return out
-}
-
-func contentTypeOf(name string) string {
-	switch path.Ext(name) {
-	case ".css":
-		return "text/css; charset=utf-8"
-	case ".js":
-		return "text/javascript; charset=utf-8"
-	case ".svg":
-		return "image/svg+xml"
-	case ".png":
-		return "image/png"
-	case ".woff2":
-		return "font/woff2"
-	}
-	return "application/octet-stream"
-}
-
-// NotifyInput is the input of the Notify step.
-type NotifyInput struct {
-	State   Input         `json:"state"`
-	Publish PublishResult `json:"publish"`
-}
-
-// Notify tells the drafter and every approver of the chain where the report now is.
-func (s *Steps) Notify(ctx context.Context, in NotifyInput) error {
-	if in.Publish.Skipped {
-		return nil
-	}
-	ag, v, _, err := s.load(ctx, in.State)
-	if err != nil {
-		return err
-	}
-	to := []string{v.SubmittedBy}
-	for _, l := range v.Chain {
-		for _, a := range l.Approvers {
-			if !slices.Contains(to, a) {
-				to = append(to, a)
-			}
-		}
-	}
-	return s.Mail.Send(ctx, publishedMessage(ag, v, to, in.Publish.URL))
-}
-
-// FailInput is the input of the RecordFailure step: the state, the step that failed and
-// the error the state machine caught.
-type FailInput struct {
-	State Input  `json:"state"`
-	Step  string `json:"step"`
-	Error struct {
-		Error string `json:"Error"`
-		Cause string `json:"Cause"`
-	} `json:"error"`
-}
-
-// RecordFailure marks the report failed (with the step), tells the 办公室 and the
-// drafter, and lets the execution fail.
-func (s *Steps) RecordFailure(ctx context.Context, in FailInput) error {
-	st := in.State
-	ag, v, _, err := s.load(ctx, st)
-	if err != nil {
-		return err
-	}
-	// The raw cause (Go and SDK text, keys, request ids) goes to the log; people get the
-	// step and the error's name, enough for the operator to find the log.
-	s.log().ErrorContext(ctx, "workflow step failed", "agency", st.Agency, "year", st.Year, "version", st.Version,
-		"step", in.Step, "error", in.Error.Error, "cause", truncate(in.Error.Cause, 2000))
-	cause := in.Error.Error
-	comment := fmt.Sprintf("「%s」步骤失败（%s），请联系系统管理员。", stepLabel(in.Step), cause)
-	// A failed notice after publication leaves the report published: it is public, only
-	// the mail did not go out; the 办公室 is told below all the same.
-	if in.Step != "Notify" {
-		err := s.Store.UpdateStatus(ctx, st.Agency, st.Year, st.Version, store.ReportChange{
-			Status: store.StatusFailed, Level: -1, Comment: comment,
-		}, "system")
-		if err != nil && !store.IsConflict(err) {
-			return err
-		}
-	}
-	if err := ClosePending(ctx, s.Store, st.Agency, st.Year, st.Version, len(v.Chain), closedEnded); err != nil {
-		return err
-	}
-	if err := s.Store.Audit(ctx, st.Agency, st.Year, store.AuditEntry{
-		Actor: "system", Action: store.ActionFail, Version: st.Version, Comment: comment,
-	}); err != nil {
-		return err
-	}
-	to := officeAddress(ag, s.OperatorEmail)
-	if !slices.Contains(to, v.SubmittedBy) {
-		to = append(to, v.SubmittedBy)
-	}
-	return s.Mail.Send(ctx, failedMessage(ag, v, to, stepLabel(in.Step), cause, s.reportURL(st)))
-}
-
-// stepLabel names a state of the state machine in Chinese.
-func stepLabel(step string) string {
-	switch step {
-	case "Validate":
-		return "校验"
-	case "RequestApproval":
-		return "审批"
-	case "Remind":
-		return "催办"
-	case "Return":
-		return "退回"
-	case "Publish":
-		return "发布"
-	case "Notify":
-		return "通知"
-	}
-	return step
-}
-
-func truncate(s string, n int) string {
-	r := []rune(s)
-	if len(r) <= n {
-		return s
-	}
-	return string(r[:n]) + "…"
 }

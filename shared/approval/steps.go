@@ -12,42 +12,24 @@ import (
 	"log/slog"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/service/sfn"
-
+	"nianbao/shared/lifecycle"
 	"nianbao/shared/links"
 	"nianbao/shared/mail"
 	"nianbao/shared/report"
 	"nianbao/shared/store"
 )
 
-// Input is the state of an execution as every step receives it. The API starts the
-// execution with it; the state machine moves Level on.
-type Input struct {
-	Agency          string `json:"agency"`
-	Year            int    `json:"year"`
-	Version         int    `json:"version"`
-	Level           int    `json:"level"`       // index into the version's chain
-	LevelCount      int    `json:"level_count"` // the chain's length
-	ReminderSeconds int    `json:"reminder_seconds"`
-	MaxReminders    int    `json:"max_reminders"`
-}
+// Input is the state of an execution as every step receives it (lifecycle.Submit
+// starts the execution with it; the state machine moves Level on).
+type Input = lifecycle.Execution
 
-// ExecutionName is the deterministic name of the execution of one version: a second
-// StartExecution of the same version cannot start a second walk.
-func ExecutionName(agency string, year, version int) string {
-	return fmt.Sprintf("%s-%d-v%d", agency, year, version)
-}
-
-// TaskAPI names the Step Functions calls that deliver a decision.
-type TaskAPI interface {
-	SendTaskSuccess(ctx context.Context, in *sfn.SendTaskSuccessInput, opts ...func(*sfn.Options)) (*sfn.SendTaskSuccessOutput, error)
-}
-
-// Steps are the handlers of the state machine's tasks, with what they need.
+// Steps are the handlers of the state machine's tasks, with what they need. Every
+// change of a report's state goes through Life; Store is for what the steps read and
+// for the approvals' own bookkeeping (created, reminded).
 type Steps struct {
 	Store     *store.Store
+	Life      *lifecycle.Lifecycle
 	Mail      mail.Sender
-	Tasks     TaskAPI
 	Publisher *Publisher
 	Keys      *links.Keyring
 	// BaseURL is the absolute URL of the web app (links in mail are built on it).
@@ -90,26 +72,9 @@ func (s *Steps) load(ctx context.Context, in Input) (*store.Agency, *store.Versi
 }
 
 // previous is last year's published report, for the cross-year rules; nil when there is
-// none (or it cannot be read, which only costs those warnings).
+// none.
 func (s *Steps) previous(ctx context.Context, agency string, year int) *report.Document {
-	return PreviousYear(ctx, s.Store, agency, year)
-}
-
-// PreviousYear reads an agency's published report of the year before, or nil.
-func PreviousYear(ctx context.Context, st *store.Store, agency string, year int) *report.Document {
-	r, err := st.GetReport(ctx, agency, year-1)
-	if err != nil || r.PublishedVersion == 0 {
-		return nil
-	}
-	v, err := st.GetVersion(ctx, agency, year-1, r.PublishedVersion)
-	if err != nil {
-		return nil
-	}
-	doc, err := report.DecodeBytes(v.Document)
-	if err != nil {
-		return nil
-	}
-	return doc
+	return lifecycle.PreviousYear(ctx, s.Store, agency, year)
 }
 
 // ValidateResult is what the Validate step returns to the state machine.
@@ -147,12 +112,7 @@ type AwaitInput struct {
 }
 
 // Decision is what a decided approval sends back to the state machine.
-type Decision struct {
-	Decision   string `json:"decision"` // approve | return
-	By         string `json:"by"`
-	Comment    string `json:"comment"`
-	ApprovalID string `json:"approval_id"`
-}
+type Decision = lifecycle.DecisionMessage
 
 // RequestApproval records the pending approval of the current level with the task token
 // and mails each approver a link of their own. On a reminder's return to the wait the
@@ -164,7 +124,7 @@ func (s *Steps) RequestApproval(ctx context.Context, in AwaitInput) error {
 	if err != nil {
 		return err
 	}
-	if st.Level < 0 || st.Level >= len(v.Chain) {
+	if st.Level < 0 || int(st.Level) >= len(v.Chain) {
 		return fmt.Errorf("level %d outside the chain of %d levels", st.Level, len(v.Chain))
 	}
 	level := v.Chain[st.Level]
@@ -190,60 +150,56 @@ func (s *Steps) RequestApproval(ctx context.Context, in AwaitInput) error {
 		return err
 	}
 	if !created {
-		return s.rearm(ctx, got, in.Token)
+		if err := s.Life.Rearm(ctx, got, in.Token); err != nil || got.Notified {
+			return err
+		}
+		// A retry of a request whose first try stopped before the approvers were
+		// mailed (a mail failure that passes): finish what it began.
+		rp, err := s.Store.GetReport(ctx, st.Agency, st.Year)
+		if err != nil {
+			return &TransientError{Err: err}
+		}
+		if rp.Version == st.Version && rp.Status == store.StatusInReview && rp.Level == st.Level {
+			return s.notify(ctx, ag, v, got)
+		}
 	}
-	if err := s.Store.UpdateStatus(ctx, st.Agency, st.Year, st.Version, store.ReportChange{
-		Status: store.StatusInReview, Level: st.Level, LevelName: level.Name,
-	}, "system"); err != nil {
+	if err := s.Life.EnterLevel(ctx, st, level.Name); err != nil {
 		return err
 	}
-	if err := s.Store.Audit(ctx, st.Agency, st.Year, store.AuditEntry{
-		Actor: "system", Action: store.ActionRequest, Version: st.Version, Level: level.Name,
-	}); err != nil {
-		return err
-	}
-	return s.mailApprovers(ctx, ag, v, got, false)
+	return s.notify(ctx, ag, v, got)
 }
 
-// rearm gives an existing approval the new task token.
-func (s *Steps) rearm(ctx context.Context, a *store.Approval, token string) error {
-	a, err := s.Store.SetTaskToken(ctx, a.ID, token)
-	if err != nil {
+// notify mails a new approval's links and notes it, so a retried request mails once.
+func (s *Steps) notify(ctx context.Context, ag *store.Agency, v *store.Version, a *store.Approval) error {
+	if err := s.mailApprovers(ctx, ag, v, a, false); err != nil {
 		return err
 	}
-	if a.State == store.ApprovalDecided && !a.Delivered {
-		return Deliver(ctx, s.Store, s.Tasks, a)
+	if err := s.Store.MarkNotified(ctx, a.ID); err != nil {
+		return &TransientError{Err: err}
 	}
 	return nil
+}
+
+// send mails a message. A failure that passes (throttling, a 5xx, the network) is a
+// TransientError, which the state machine retries with backoff; any other is returned as
+// it is, and the state machine records the step as failed.
+func (s *Steps) send(ctx context.Context, m mail.Message) error {
+	err := s.Mail.Send(ctx, m)
+	if err != nil && mail.Transient(err) {
+		return &TransientError{Err: err}
+	}
+	return err
 }
 
 func (s *Steps) mailApprovers(ctx context.Context, ag *store.Agency, v *store.Version, a *store.Approval, reminder bool) error {
 	for _, r := range a.Recipients {
 		link := links.ApprovalURL(s.BaseURL, a.ID, s.Keys.ApprovalSecret(a.ID, r.Email))
 		m := approvalMessage(ag, v, a, r.Email, link, reminder)
-		if err := s.Mail.Send(ctx, m); err != nil {
+		if err := s.send(ctx, m); err != nil {
 			return err
 		}
 	}
 	return nil
-}
-
-// Deliver sends a recorded decision to the state machine. The decision is already
-// safe in the table; a token that is no longer live (the wait timed out into a
-// reminder) is not an error, because the next wait delivers it (see rearm).
-func Deliver(ctx context.Context, st *store.Store, tasks TaskAPI, a *store.Approval) error {
-	out, err := decisionJSON(a)
-	if err != nil {
-		return err
-	}
-	_, err = tasks.SendTaskSuccess(ctx, &sfn.SendTaskSuccessInput{TaskToken: &a.TaskToken, Output: &out})
-	if err != nil {
-		if TaskClosed(err) {
-			return nil
-		}
-		return fmt.Errorf("deliver decision of approval %s: %w", a.ID, err)
-	}
-	return st.MarkDelivered(ctx, a.ID)
 }
 
 // RemindResult tells the state machine whether to wait again or give up.
@@ -273,12 +229,12 @@ func (s *Steps) Remind(ctx context.Context, in Input) (RemindResult, error) {
 	case store.ApprovalClosed:
 		// Closed as overdue by an earlier run of this step (a retried Lambda): overdue
 		// still. Closed otherwise (withdrawn): the execution has nothing left to do.
-		overdue := a.ClosedReason == closedOverdue
+		overdue := a.ClosedReason == store.ClosedOverdue
 		return RemindResult{Reminders: a.Reminders, Overdue: overdue, Closed: !overdue}, nil
 	}
 	if a.Reminders >= in.MaxReminders {
-		if _, err := s.Store.CloseApproval(ctx, a.ID, closedOverdue); err != nil {
-			if store.IsConflict(err) { // decided (or closed) in the meantime: look again
+		if err := s.Life.CloseOverdue(ctx, a); err != nil {
+			if lifecycle.ErrorCode(err) == lifecycle.CodeConflict { // decided (or closed) in the meantime: look again
 				return s.Remind(ctx, in)
 			}
 			return RemindResult{}, err
@@ -294,7 +250,7 @@ func (s *Steps) Remind(ctx context.Context, in Input) (RemindResult, error) {
 	}
 	a = counted
 	if err := s.Store.Audit(ctx, in.Agency, in.Year, store.AuditEntry{
-		Actor: "system", Action: store.ActionRemind, Version: in.Version, Level: a.LevelName,
+		Actor: lifecycle.Actor, Action: store.ActionRemind, Version: in.Version, Level: a.LevelName,
 		Comment: fmt.Sprintf("第 %d 次催办", a.Reminders),
 	}); err != nil {
 		return RemindResult{}, err
@@ -303,34 +259,6 @@ func (s *Steps) Remind(ctx context.Context, in Input) (RemindResult, error) {
 		return RemindResult{}, err
 	}
 	return RemindResult{Reminders: a.Reminders}, nil
-}
-
-// Why an approval was closed without a decision.
-const (
-	closedOverdue   = "overdue"
-	closedWithdrawn = "withdrawn"
-	closedEnded     = "ended" // the workflow ended (returned, failed) before this level decided
-)
-
-// ClosePending closes every approval of a version still waiting for a decision (the
-// report was withdrawn, returned or failed), so that their links say what happened
-// instead of taking a decision nobody will receive.
-func ClosePending(ctx context.Context, st *store.Store, agency string, year, version, levels int, reason string) error {
-	for l := 0; l < levels; l++ {
-		a, err := st.FindApproval(ctx, agency, year, version, l)
-		switch {
-		case store.IsNotFound(err):
-			continue
-		case err != nil:
-			return err
-		case a.State != store.ApprovalPending:
-			continue
-		}
-		if _, err := st.CloseApproval(ctx, a.ID, reason); err != nil && !store.IsConflict(err) {
-			return err
-		}
-	}
-	return nil
 }
 
 // Return kinds: why a report goes back to its drafter.
@@ -355,58 +283,57 @@ func (s *Steps) Return(ctx context.Context, in ReturnInput) error {
 	if err != nil {
 		return err
 	}
-	change := store.ReportChange{Status: store.StatusReturned, Level: -1}
+	back := lifecycle.Return{Status: store.StatusReturned, Actor: lifecycle.Actor, Action: store.ActionReturn,
+		Record: true, Levels: len(v.Chain)}
 	var m mail.Message
-	action, actor, level := store.ActionReturn, "system", ""
-	if st.Level >= 0 && st.Level < len(v.Chain) {
-		level = v.Chain[st.Level].Name
+	if st.Level >= 0 && int(st.Level) < len(v.Chain) {
+		back.Level = v.Chain[st.Level].Name
 	}
 	switch in.Kind {
 	case ReturnInvalid:
 		findings := report.Validate(doc, s.previous(ctx, st.Agency, st.Year))
-		change.Comment = "提交的版本未通过校验，请按提示修改后重新提交。"
+		back.Comment = "提交的版本未通过校验，请按提示修改后重新提交。"
 		m = invalidMessage(ag, v, findings, s.reportURL(st))
-		action, level = store.ActionInvalid, ""
+		back.Action, back.Level = store.ActionInvalid, ""
 	case ReturnDecision:
 		if in.Decision == nil {
 			return errors.New("return: decision missing")
 		}
-		change.Comment = in.Decision.Comment
-		m = returnedMessage(ag, v, level, in.Decision, s.reportURL(st))
-		actor = in.Decision.By
+		back.Comment = in.Decision.Comment
+		m = returnedMessage(ag, v, back.Level, in.Decision, s.reportURL(st))
+		back.Actor = in.Decision.By
+		// The approver's own return is in the record already (written with the decision).
+		back.Record = false
 	case ReturnOverdue:
-		change.Status = store.StatusOverdue
-		change.Comment = fmt.Sprintf("「%s」逾期未审批，已退回。", level)
-		m = overdueMessage(ag, v, level, s.reportURL(st), officeAddress(ag, s.OperatorEmail))
-		action = store.ActionOverdue
+		back.Status = store.StatusOverdue
+		back.Comment = fmt.Sprintf("「%s」逾期未审批，已退回。", back.Level)
+		m = overdueMessage(ag, v, back.Level, s.reportURL(st), officeAddress(ag, s.OperatorEmail))
+		back.Action = store.ActionOverdue
 	default:
 		return fmt.Errorf("return: unknown kind %q", in.Kind)
 	}
-	if err := s.Store.UpdateStatus(ctx, st.Agency, st.Year, st.Version, change, actor); err != nil {
-		if store.IsConflict(err) {
-			// A newer version took over (withdrawn and resubmitted): nothing to return.
-			s.log().WarnContext(ctx, "return of a superseded version ignored", "agency", st.Agency, "year", st.Year, "version", st.Version)
+	ok, err := s.Life.SendBack(ctx, st, back)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		// Not in review at this version any more. Either a newer version took over
+		// (withdrawn and resubmitted): nothing to return; or this is a retry whose first
+		// try returned the report but could not mail the drafter: mail now.
+		rp, err := s.Store.GetReport(ctx, st.Agency, st.Year)
+		if err != nil {
+			return &TransientError{Err: err}
+		}
+		if rp.Version != st.Version || rp.Status != back.Status {
 			return nil
 		}
-		return err
 	}
-	if err := ClosePending(ctx, s.Store, st.Agency, st.Year, st.Version, len(v.Chain), closedEnded); err != nil {
-		return err
-	}
-	// The approver's own return is in the audit log already (written with the decision).
-	if in.Kind != ReturnDecision {
-		if err := s.Store.Audit(ctx, st.Agency, st.Year, store.AuditEntry{
-			Actor: actor, Action: action, Version: st.Version, Level: level, Comment: change.Comment,
-		}); err != nil {
-			return err
-		}
-	}
-	return s.Mail.Send(ctx, m)
+	return s.send(ctx, m)
 }
 
 // reportURL is the drafter's page of a report in the web app.
 func (s *Steps) reportURL(st Input) string {
-	return links.URL(s.BaseURL, "reports", st.Agency, fmt.Sprint(st.Year))
+	return links.ReportURL(s.BaseURL, st.Agency, st.Year)
 }
 
 // officeAddress is where overdue and failure notices go: the agency's 办公室 address, or

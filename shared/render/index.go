@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strconv"
 	"time"
+
+	"nianbao/shared/site"
 )
 
 // IndexEntry is one published version of one agency's report, as the publish step reads
@@ -122,7 +124,7 @@ func AgencyIndex(w io.Writer, agencyID, agency string, entries []IndexEntry, opt
 		for _, e := range vs[1:] {
 			yv.Earlier = append(yv.Earlier, versionView{
 				Version: e.Version, Published: Date(e.PublishedAt), PublishedISO: machineTime(e.PublishedAt),
-				Href: dir + VersionDir(e.Version) + "/index.html",
+				Href: dir + VersionDir(e.Version) + "/" + site.Index,
 			})
 		}
 		p.Years = append(p.Years, yv)

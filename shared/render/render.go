@@ -22,6 +22,7 @@ import (
 	"strings"
 
 	"nianbao/shared/report"
+	"nianbao/shared/site"
 )
 
 //go:embed templates/*.html
@@ -115,7 +116,7 @@ func (o PageOptions) stylesheet() string {
 }
 
 // VersionDir is the folder of version n inside its year's folder ("v3").
-func VersionDir(n int) string { return "v" + strconv.Itoa(n) }
+func VersionDir(n int) string { return site.VersionName(n) }
 
 // Title is the report's title as the templates print it:
 // 「{agency}{year}年度政府信息公开工作年度报告」.
@@ -255,7 +256,7 @@ func buildPage(doc *report.Document, meta *Meta, opts PageOptions) (*pageView, e
 				Published: DateTime(c.PublishedAt), PublishedISO: machineTime(c.PublishedAt),
 			}
 			if place == PlaceCurrent || place == PlaceVersion {
-				cv.Href = place.yearDir() + VersionDir(c.Version) + "/index.html"
+				cv.Href = place.yearDir() + VersionDir(c.Version) + "/" + site.Index
 			}
 			v.Corrections = append(v.Corrections, cv)
 		}

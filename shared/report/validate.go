@@ -60,8 +60,6 @@ const (
 	feeReportKeyword = "信息处理费"
 	// 上年未填写: a cross-year rule cannot compare with a blank cell of last year's report.
 	prevBlank = "上年未填写，无法核对"
-	// 条例 in force from 2008; a year past 2100 is a typo.
-	minYear, maxYear = 2008, 2100
 )
 
 // Finding is one broken rule, with where and why in words a clerk understands.
@@ -168,8 +166,8 @@ func (v *validator) shape(f *Format) {
 	switch {
 	case d.Year == 0:
 		v.add(RuleDocumentShape, SeverityError, "year", nil, nil, "缺少报告年度（year）。")
-	case d.Year < minYear || d.Year > maxYear:
-		v.add(RuleDocumentShape, SeverityError, "year", fmt.Sprintf("%d–%d", minYear, maxYear), d.Year, "报告年度 %d 不合理，应在 %d 至 %d 之间。", d.Year, minYear, maxYear)
+	case !ValidYear(d.Year):
+		v.add(RuleDocumentShape, SeverityError, "year", fmt.Sprintf("%d–%d", MinYear, MaxYear), d.Year, "报告年度 %d 不合理，应在 %d 至 %d 之间。", d.Year, MinYear, MaxYear)
 	}
 	if f == nil {
 		return

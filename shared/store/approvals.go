@@ -46,7 +46,7 @@ func (s *Store) CreateApproval(ctx context.Context, a Approval) (got *Approval, 
 }
 
 // FindApproval reads the approval of one level of one version.
-func (s *Store) FindApproval(ctx context.Context, agency string, year, version, level int) (*Approval, error) {
+func (s *Store) FindApproval(ctx context.Context, agency string, year, version int, level LevelIndex) (*Approval, error) {
 	var k struct {
 		ID string `dynamodbav:"approval_id"`
 	}
@@ -82,7 +82,7 @@ func (s *Store) CountReminder(ctx context.Context, id string) (*Approval, error)
 
 // Decision is what an approver decided, with the audit lines that record it.
 type Decision struct {
-	Decision string
+	Decision Verdict
 	By       string
 	Comment  string
 	Attested bool
@@ -103,7 +103,7 @@ func (s *Store) Decide(ctx context.Context, a *Approval, d Decision) (*Approval,
 			TableName: &s.table, Key: key(approvalPK(a.ID), skApproval),
 			UpdateExpression: &expr, ConditionExpression: &cond, ExpressionAttributeNames: names(expr, cond),
 			ExpressionAttributeValues: map[string]types.AttributeValue{
-				":decided": str(string(ApprovalDecided)), ":d": str(d.Decision), ":by": str(d.By), ":now": str(now),
+				":decided": str(string(ApprovalDecided)), ":d": str(string(d.Decision)), ":by": str(d.By), ":now": str(now),
 				":c": str(d.Comment), ":att": boolean(d.Attested), ":pending": str(string(ApprovalPending)),
 			},
 		}},
@@ -136,13 +136,20 @@ func (s *Store) MarkDelivered(ctx context.Context, id string) error {
 	return err
 }
 
+// MarkNotified notes that the approvers of an approval were mailed their links.
+func (s *Store) MarkNotified(ctx context.Context, id string) error {
+	_, err := s.updateApproval(ctx, id, "SET #notified = :t", "attribute_exists(PK)",
+		map[string]types.AttributeValue{":t": boolean(true)})
+	return err
+}
+
 // CloseApproval ends a pending approval without a decision (withdrawn, overdue); its
 // links then show what happened instead of the buttons.
-func (s *Store) CloseApproval(ctx context.Context, id, reason string) (*Approval, error) {
+func (s *Store) CloseApproval(ctx context.Context, id string, reason ClosedReason) (*Approval, error) {
 	return s.updateApproval(ctx, id, "SET #state = :closed, #closed_reason = :r, #decided_at = :now",
 		"#state = :pending",
 		map[string]types.AttributeValue{
-			":closed": str(string(ApprovalClosed)), ":r": str(reason), ":pending": str(string(ApprovalPending)),
+			":closed": str(string(ApprovalClosed)), ":r": str(string(reason)), ":pending": str(string(ApprovalPending)),
 			":now": str(s.now().UTC().Format(timeLayout)),
 		})
 }

@@ -37,9 +37,28 @@ func (s Status) Label() string {
 	case StatusPublished:
 		return "已发布"
 	case StatusFailed:
-		return "发布失败"
+		return "流程出错"
 	}
 	return string(s)
+}
+
+// Label is the report's status in Chinese: a failure says what did not happen, by the
+// step of the workflow that failed.
+func (r *Report) Label() string {
+	if r.Status != StatusFailed {
+		return r.Status.Label()
+	}
+	switch r.FailedStep {
+	case "Publish":
+		return "发布失败"
+	case "RequestApproval", "Remind":
+		return "流程出错：审批通知未能发出"
+	case "Return":
+		return "流程出错：退回通知未能发出"
+	case "Validate":
+		return "流程出错：校验未能完成"
+	}
+	return r.Status.Label()
 }
 
 // Roles a user may hold.
@@ -112,8 +131,8 @@ type Report struct {
 	// Version is the newest submitted version (0: never submitted).
 	Version int `dynamodbav:"version"`
 	// Level is the index of the approval level the report waits at, while in review.
-	Level     int    `dynamodbav:"level"`
-	LevelName string `dynamodbav:"level_name"`
+	Level     LevelIndex `dynamodbav:"level"`
+	LevelName string     `dynamodbav:"level_name"`
 	// PublishedVersion is the version the public sees (0: not published).
 	PublishedVersion int `dynamodbav:"published_version"`
 	// Publishing is the version the Publish step has claimed: approved by every level and
@@ -124,6 +143,8 @@ type Report struct {
 	UpdatedBy    string    `dynamodbav:"updated_by"`
 	// Comment is the last return comment or failure, shown beside the form.
 	Comment string `dynamodbav:"comment"`
+	// FailedStep is the workflow's step that failed, while the status is failed.
+	FailedStep string `dynamodbav:"failed_step"`
 }
 
 // Version is a submitted version of a report: immutable once written.
@@ -151,11 +172,39 @@ const (
 	ApprovalClosed ApprovalState = "closed"
 )
 
-// Decisions an approver can take.
+// Verdict is the decision an approver takes on one level.
+type Verdict string
+
+// The verdicts an approver can give.
 const (
-	DecisionApprove = "approve"
-	DecisionReturn  = "return"
+	DecisionApprove Verdict = "approve"
+	DecisionReturn  Verdict = "return"
 )
+
+// Label is the verdict in Chinese.
+func (v Verdict) Label() string {
+	if v == DecisionReturn {
+		return "退回"
+	}
+	return "同意"
+}
+
+// ClosedReason says why an approval ended without a decision.
+type ClosedReason string
+
+// Why an approval was closed without a decision.
+const (
+	ClosedOverdue   ClosedReason = "overdue"   // no decision after the last reminder
+	ClosedWithdrawn ClosedReason = "withdrawn" // the drafter withdrew the version
+	ClosedEnded     ClosedReason = "ended"     // the workflow ended (returned, failed) before this level decided
+)
+
+// LevelIndex is a level's position in a version's chain (0 is the first level); a
+// level's name is the string its Level carries.
+type LevelIndex int
+
+// NoLevel is the index of a report that waits at no level (not in review).
+const NoLevel LevelIndex = -1
 
 // Recipient is one approver a link was sent to; the secret of the link is kept hashed.
 type Recipient struct {
@@ -169,7 +218,7 @@ type Approval struct {
 	Agency                string        `dynamodbav:"agency"`
 	Year                  int           `dynamodbav:"year"`
 	Version               int           `dynamodbav:"version"`
-	Level                 int           `dynamodbav:"level"`
+	Level                 LevelIndex    `dynamodbav:"level"`
 	LevelName             string        `dynamodbav:"level_name"`
 	ConfidentialityReview bool          `dynamodbav:"confidentiality_review"`
 	Recipients            []Recipient   `dynamodbav:"recipients"`
@@ -178,15 +227,17 @@ type Approval struct {
 	Created               time.Time     `dynamodbav:"created"`
 	Expires               time.Time     `dynamodbav:"expires"`
 	Reminders             int           `dynamodbav:"reminders"`
-	Decision              string        `dynamodbav:"decision"`
+	Decision              Verdict       `dynamodbav:"decision"`
 	DecidedBy             string        `dynamodbav:"decided_by"`
 	DecidedAt             time.Time     `dynamodbav:"decided_at"`
 	Comment               string        `dynamodbav:"comment"`
 	Attested              bool          `dynamodbav:"attested"`
 	// ClosedReason says why a closed approval ended without a decision.
-	ClosedReason string `dynamodbav:"closed_reason"`
+	ClosedReason ClosedReason `dynamodbav:"closed_reason"`
 	// Delivered: the decision reached the state machine (SendTaskSuccess succeeded).
 	Delivered bool `dynamodbav:"delivered"`
+	// Notified: the approvers were mailed their links (a retried request mails them once).
+	Notified bool `dynamodbav:"notified"`
 }
 
 // Recipient finds the recipient whose secret hashes to hash.

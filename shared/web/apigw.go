@@ -20,7 +20,7 @@ func APIGateway(h http.Handler) func(context.Context, events.APIGatewayV2HTTPReq
 		if err != nil {
 			return events.APIGatewayV2HTTPResponse{StatusCode: http.StatusBadRequest,
 				Headers: map[string]string{"Content-Type": "application/json; charset=utf-8"},
-				Body:    `{"error":"无法读取请求。"}`}, nil
+				Body:    `{"error":"无法读取请求。","code":"invalid"}`}, nil
 		}
 		rec := &captureWriter{header: http.Header{}}
 		h.ServeHTTP(rec, req)

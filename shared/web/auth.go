@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"nianbao/shared/lifecycle"
 	"nianbao/shared/links"
 	nbmail "nianbao/shared/mail"
 	"nianbao/shared/store"
@@ -22,7 +23,7 @@ func (s *Server) authed(h http.HandlerFunc) http.HandlerFunc {
 		u, err := s.sessionUser(r)
 		if err != nil {
 			if store.IsNotFound(err) {
-				writeError(w, http.StatusUnauthorized, "请先登录。")
+				writeError(w, lifecycle.CodeUnauthorized, "请先登录。")
 				return
 			}
 			s.internal(w, r, err)
@@ -50,20 +51,17 @@ func userOf(r *http.Request) *store.User {
 	return u
 }
 
-// mayDraft reports whether the user may read and edit an agency's reports.
-func mayDraft(u *store.User, agency string) bool {
-	return u != nil && u.Agency == agency && (u.Has(store.RoleDrafter) || u.Has(store.RoleAdmin))
-}
-
-// loginAnswer is the same whether or not the address is known, so sign-in tells nobody
-// who has an account.
 // At most this many sign-in mails to one address per window.
 const (
 	loginMailsPerWindow = 5
 	loginMailWindow     = 15 * time.Minute
 )
 
-const loginAnswer = "如果该邮箱已登记，登录链接已发出，15 分钟内有效。"
+// loginAnswer is the same whether or not the address is known, so sign-in tells nobody
+// who has an account.
+func loginAnswer() string {
+	return "如果该邮箱已登记，登录链接已发出，" + links.Lifetime(links.LoginLife) + "内有效。"
+}
 
 // requestLogin mails a sign-in link.
 func (s *Server) requestLogin(w http.ResponseWriter, r *http.Request) {
@@ -81,9 +79,9 @@ func (s *Server) requestLogin(w http.ResponseWriter, r *http.Request) {
 	case err != nil:
 		s.internal(w, r, err)
 	case !ok:
-		writeError(w, http.StatusUnprocessableEntity, "请输入有效的邮箱地址。")
+		writeError(w, lifecycle.CodeUnprocessable, "请输入有效的邮箱地址。")
 	default:
-		writeJSON(w, http.StatusAccepted, map[string]string{"message": loginAnswer})
+		writeJSON(w, http.StatusAccepted, map[string]string{"message": loginAnswer()})
 	}
 }
 
@@ -112,19 +110,19 @@ func (s *Server) sendLoginLink(r *http.Request, email string) (ok bool, err erro
 	now := s.Store.Now()
 	id, secret := store.RandomID(), links.RandomSecret()
 	if err := s.Store.CreateLogin(r.Context(), store.LoginLink{
-		ID: id, Email: u.Email, SecretHash: links.Hash(secret), Created: now, Expires: now.Add(loginLife),
+		ID: id, Email: u.Email, SecretHash: links.Hash(secret), Created: now, Expires: now.Add(links.LoginLife),
 	}); err != nil {
 		return false, err
 	}
 	link := links.LoginURL(s.BaseURL, id, secret)
+	use := "打开链接后点击「登录」。链接 " + links.Lifetime(links.LoginLife) + "内有效，只能使用一次。"
 	return true, s.Mail.Send(r.Context(), nbmail.Message{
 		To:      []string{u.Email},
 		Subject: "【年报】登录链接",
-		Text: "登录链接：" + link + "\n\n" +
-			"打开链接后点击「登录」。链接 15 分钟内有效，只能使用一次。\n" +
+		Text: "登录链接：" + link + "\n\n" + use + "\n" +
 			"如果不是您本人申请的，请忽略本邮件。\n",
 		HTML: `<p><a href="` + htmlEscape(link) + `" style="font-size:1.1em;font-weight:bold">登录年报系统</a></p>` +
-			`<p>打开链接后点击「登录」。链接 15 分钟内有效，只能使用一次。</p><p>如果不是您本人申请的，请忽略本邮件。</p>`,
+			`<p>` + use + `</p><p>如果不是您本人申请的，请忽略本邮件。</p>`,
 	})
 }
 
@@ -134,11 +132,11 @@ func (s *Server) loginPage(w http.ResponseWriter, r *http.Request) {
 	id, secret := r.PathValue("id"), r.PathValue("secret")
 	l, ok := s.liveLogin(r, id, secret)
 	if !ok {
-		s.page(w, r, http.StatusNotFound, "message", pageData{Title: "登录链接已失效",
+		s.message(w, r, http.StatusNotFound, messagePage{layout: layout{Title: "登录链接已失效"},
 			Message: "这个登录链接已使用、已过期或无效。请回到首页重新获取登录链接。", Link: "/", LinkText: "返回首页"})
 		return
 	}
-	s.page(w, r, http.StatusOK, "login", pageData{Title: "登录年报系统", Email: l.Email, CSRF: s.Keys.CSRF("login", id)})
+	s.page(w, r, http.StatusOK, "login", loginView{layout: layout{Title: "登录年报系统"}, Email: l.Email, CSRF: s.Keys.CSRF("login", id)})
 }
 
 func (s *Server) liveLogin(r *http.Request, id, secret string) (*store.LoginLink, bool) {
@@ -157,18 +155,18 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 	id, secret := r.PathValue("id"), r.PathValue("secret")
 	r.Body = http.MaxBytesReader(w, r.Body, maxFormBody)
 	if err := r.ParseForm(); err != nil || !links.Equal(r.PostFormValue("csrf"), s.Keys.CSRF("login", id)) {
-		s.page(w, r, http.StatusForbidden, "message", pageData{Title: "无法登录",
+		s.message(w, r, http.StatusForbidden, messagePage{layout: layout{Title: "无法登录"},
 			Message: "表单已失效，请重新打开邮件中的登录链接。", Link: "/", LinkText: "返回首页"})
 		return
 	}
 	if !links.ValidToken(id) || !links.ValidToken(secret) {
-		s.page(w, r, http.StatusNotFound, "message", pageData{Title: "登录链接已失效", Message: "这个登录链接无效。", Link: "/", LinkText: "返回首页"})
+		s.message(w, r, http.StatusNotFound, messagePage{layout: layout{Title: "登录链接已失效"}, Message: "这个登录链接无效。", Link: "/", LinkText: "返回首页"})
 		return
 	}
 	l, err := s.Store.UseLogin(r.Context(), id, links.Hash(secret))
 	if err != nil {
 		if store.IsConflict(err) || store.IsNotFound(err) {
-			s.page(w, r, http.StatusGone, "message", pageData{Title: "登录链接已失效",
+			s.message(w, r, http.StatusGone, messagePage{layout: layout{Title: "登录链接已失效"},
 				Message: "这个登录链接已使用或已过期。请回到首页重新获取。", Link: "/", LinkText: "返回首页"})
 			return
 		}
@@ -178,14 +176,14 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 	sid := links.RandomSecret()
 	now := s.Store.Now()
 	if err := s.Store.CreateSession(r.Context(), store.Session{
-		IDHash: links.Hash(sid), Email: l.Email, Created: now, Expires: now.Add(sessionLife),
+		IDHash: links.Hash(sid), Email: l.Email, Created: now, Expires: now.Add(links.SessionLife),
 	}); err != nil {
 		s.internal(w, r, err)
 		return
 	}
 	http.SetCookie(w, &http.Cookie{
 		Name: cookieName, Value: sid, Path: "/", HttpOnly: true, SameSite: http.SameSiteLaxMode,
-		Secure: s.SecureCookies, Expires: now.Add(sessionLife),
+		Secure: s.SecureCookies, Expires: now.Add(links.SessionLife),
 	})
 	s.log().InfoContext(r.Context(), "signed in", "email", l.Email, "ip", clientIP(r))
 	http.Redirect(w, r, "/", http.StatusSeeOther)

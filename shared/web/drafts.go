@@ -3,10 +3,9 @@ package web
 import (
 	"fmt"
 	"net/http"
-	"net/url"
 	"strconv"
 
-	"nianbao/shared/approval"
+	"nianbao/shared/lifecycle"
 	"nianbao/shared/links"
 	"nianbao/shared/render"
 	"nianbao/shared/report"
@@ -27,21 +26,21 @@ func (s *Server) drafterPage(w http.ResponseWriter, r *http.Request, agencyID st
 			s.internal(w, r, err)
 			return nil, nil, false
 		}
-		s.page(w, r, http.StatusUnauthorized, "home", pageData{Title: "登录", Error: "请先登录。"})
+		s.page(w, r, http.StatusUnauthorized, "home", homePage{layout: layout{Title: "登录"}, Error: "请先登录。"})
 		return nil, nil, false
 	}
 	if agencyID == "" {
 		agencyID = u.Agency
 	}
-	if !mayDraft(u, agencyID) {
-		s.page(w, r, http.StatusForbidden, "message", pageData{Title: "没有权限", User: u,
+	if !lifecycle.MayDraft(u, agencyID) {
+		s.message(w, r, http.StatusForbidden, messagePage{layout: layout{Title: "没有权限", User: u},
 			Message: "您的账号不能起草该机关的报告。审批请使用审批邮件中的链接。", Link: "/", LinkText: "返回首页"})
 		return nil, nil, false
 	}
 	ag, err := s.Store.GetAgency(r.Context(), agencyID)
 	if err != nil {
 		if store.IsNotFound(err) {
-			s.page(w, r, http.StatusNotFound, "message", pageData{Title: "没有这个机关", User: u, Link: "/", LinkText: "返回首页"})
+			s.message(w, r, http.StatusNotFound, messagePage{layout: layout{Title: "没有这个机关", User: u}, Link: "/", LinkText: "返回首页"})
 		} else {
 			s.internal(w, r, err)
 		}
@@ -68,9 +67,9 @@ func (s *Server) checkSessionCSRF(r *http.Request, purpose string) bool {
 // statusText is a report's status as a clerk reads it: 审批中 names the level.
 func statusText(rp *store.Report) string {
 	if rp.Status == store.StatusInReview && rp.LevelName != "" {
-		return rp.Status.Label() + "（" + rp.LevelName + "）"
+		return rp.Label() + "（" + rp.LevelName + "）"
 	}
-	return rp.Status.Label()
+	return rp.Label()
 }
 
 // dashRow is one report on the dashboard.
@@ -136,12 +135,11 @@ func (s *Server) dashboard(w http.ResponseWriter, r *http.Request, u *store.User
 	if prev := cur - 1; !have[prev] && daysBetween(now, deadline(prev)) < 0 {
 		v.MissingYear, v.MissingDue = prev, render.Date(deadline(prev))
 	}
-	s.page(w, r, http.StatusOK, "dashboard", pageData{Title: ag.Name + " — 政府信息公开工作年度报告", User: u,
-		AgencyName: ag.Name, Dash: v, SignOut: s.sessionCSRF(r, "signout")})
+	s.page(w, r, http.StatusOK, "dashboard", dashboardPage{layout: s.signedIn(r, ag.Name+" — 政府信息公开工作年度报告", u, ag), Dash: v})
 }
 
 func reportPath(agency string, year int) string {
-	return "/reports/" + url.PathEscape(agency) + "/" + strconv.Itoa(year)
+	return links.ReportURL("", agency, year)
 }
 
 // newView is the new-report page.
@@ -194,8 +192,7 @@ func (s *Server) showNewReport(w http.ResponseWriter, r *http.Request, u *store.
 	for _, f := range report.Formats() {
 		v.Formats = append(v.Formats, formatOption{ID: f.ID, Document: f.Document, Title: f.Title})
 	}
-	s.page(w, r, status, "new", pageData{Title: "新建年度报告", User: u, AgencyName: ag.Name, New: v, Error: msg,
-		SignOut: s.sessionCSRF(r, "signout")})
+	s.page(w, r, status, "new", newPage{layout: s.signedIn(r, "新建年度报告", u, ag), New: v, Error: msg})
 }
 
 // createReport starts a report: the prefilled document becomes its first draft.
@@ -224,10 +221,10 @@ func (s *Server) createReport(w http.ResponseWriter, r *http.Request) {
 		s.internal(w, r, err)
 		return
 	}
-	if _, err := s.Store.SaveDraft(r.Context(), ag.ID, year, body, 0, u.Email, clientIP(r)); err != nil {
-		if store.IsConflict(err) {
-			s.page(w, r, http.StatusConflict, "message", pageData{Title: "报告已存在", User: u,
-				Message: fmt.Sprintf("%d 年度的报告已经存在。", year), Link: reportPath(ag.ID, year), LinkText: "打开该报告"})
+	if err := s.Life.CreateDraft(r.Context(), ag.ID, year, body, u.Email, clientIP(r)); err != nil {
+		if e, ok := lifecycle.AsError(err); ok && e.Code == lifecycle.CodeConflict {
+			s.message(w, r, http.StatusConflict, messagePage{layout: layout{Title: "报告已存在", User: u},
+				Message: e.Message, Link: reportPath(ag.ID, year), LinkText: "打开该报告"})
 			return
 		}
 		s.internal(w, r, err)
@@ -258,57 +255,86 @@ type editView struct {
 // report can be edited (a returned report opens with the comments beside it), its status
 // while in review or once published.
 func (s *Server) reportPage(w http.ResponseWriter, r *http.Request) {
-	s.reportPageAs(w, r, "")
-}
-
-func (s *Server) editPage(w http.ResponseWriter, r *http.Request)   { s.reportPageAs(w, r, "edit") }
-func (s *Server) statusPage(w http.ResponseWriter, r *http.Request) { s.reportPageAs(w, r, "status") }
-
-func (s *Server) reportPageAs(w http.ResponseWriter, r *http.Request, want string) {
-	u, ag, ok := s.drafterPage(w, r, r.PathValue("agency"))
+	rq, ok := s.reportRequest(w, r)
 	if !ok {
 		return
 	}
-	year, err := strconv.Atoi(r.PathValue("year"))
-	if err != nil || year < 2008 || year > 2100 {
-		s.page(w, r, http.StatusNotFound, "message", pageData{Title: "没有这个报告", User: u, Link: "/", LinkText: "返回首页"})
+	if editable(rq.report) && rq.report.Status != store.StatusPublished {
+		s.showForm(w, r, rq)
 		return
+	}
+	s.showStatus(w, r, rq)
+}
+
+// editPage is the drafting form; a report in review shows its status instead.
+func (s *Server) editPage(w http.ResponseWriter, r *http.Request) {
+	rq, ok := s.reportRequest(w, r)
+	if !ok {
+		return
+	}
+	if !editable(rq.report) {
+		http.Redirect(w, r, reportPath(rq.agency.ID, rq.report.Year)+"/status", http.StatusSeeOther)
+		return
+	}
+	s.showForm(w, r, rq)
+}
+
+// statusPage is a report's status, levels and timeline.
+func (s *Server) statusPage(w http.ResponseWriter, r *http.Request) {
+	if rq, ok := s.reportRequest(w, r); ok {
+		s.showStatus(w, r, rq)
+	}
+}
+
+// reportRequest is a drafter's page request for one report, read with its timeline.
+type reportRequest struct {
+	user     *store.User
+	agency   *store.Agency
+	report   *store.Report
+	timeline []store.AuditEntry
+}
+
+// reportRequest reads the report a page is for, answering the page itself when there is
+// none or the user may not see it.
+func (s *Server) reportRequest(w http.ResponseWriter, r *http.Request) (*reportRequest, bool) {
+	u, ag, ok := s.drafterPage(w, r, r.PathValue("agency"))
+	if !ok {
+		return nil, false
+	}
+	year, ok := yearOf(r)
+	if !ok {
+		s.message(w, r, http.StatusNotFound, messagePage{layout: layout{Title: "没有这个报告", User: u}, Link: "/", LinkText: "返回首页"})
+		return nil, false
 	}
 	rp, err := s.Store.GetReport(r.Context(), ag.ID, year)
 	if err != nil {
 		if store.IsNotFound(err) {
-			s.page(w, r, http.StatusNotFound, "message", pageData{Title: "没有这个报告", User: u,
+			s.message(w, r, http.StatusNotFound, messagePage{layout: layout{Title: "没有这个报告", User: u},
 				Message: fmt.Sprintf("还没有 %d 年度的报告。", year), Link: "/reports/new", LinkText: "新建年度报告"})
-			return
+			return nil, false
 		}
 		s.internal(w, r, err)
-		return
-	}
-	switch want {
-	case "":
-		if editable(rp) && rp.Status != store.StatusPublished {
-			want = "edit"
-		} else {
-			want = "status"
-		}
-	case "edit":
-		if !editable(rp) {
-			http.Redirect(w, r, reportPath(ag.ID, year)+"/status", http.StatusSeeOther)
-			return
-		}
+		return nil, false
 	}
 	tl, err := s.Store.Timeline(r.Context(), ag.ID, year)
 	if err != nil {
 		s.internal(w, r, err)
-		return
+		return nil, false
 	}
-	if want == "status" {
-		s.showStatus(w, r, u, ag, rp, tl)
-		return
-	}
+	return &reportRequest{user: u, agency: ag, report: rp, timeline: tl}, true
+}
+
+// signedIn is the frame of a signed-in drafter's page.
+func (s *Server) signedIn(r *http.Request, title string, u *store.User, ag *store.Agency) layout {
+	return layout{Title: title, User: u, AgencyName: ag.Name, SignOut: s.sessionCSRF(r, "signout")}
+}
+
+func (s *Server) showForm(w http.ResponseWriter, r *http.Request, rq *reportRequest) {
+	u, ag, rp := rq.user, rq.agency, rq.report
+	year := rp.Year
 	doc, err := report.DecodeBytes(rp.Draft)
 	if err != nil {
-		s.page(w, r, http.StatusInternalServerError, "message", pageData{Title: "草稿无法打开", User: u,
+		s.message(w, r, http.StatusInternalServerError, messagePage{layout: layout{Title: "草稿无法打开", User: u},
 			Message: "保存的草稿不是有效的报告文件：" + err.Error()})
 		return
 	}
@@ -324,10 +350,11 @@ func (s *Server) reportPageAs(w http.ResponseWriter, r *http.Request, want strin
 		v.PublicURL = s.publishedURL(ag.ID, year)
 	}
 	if rp.Status != store.StatusDraft || rp.Comment != "" {
-		v.Comments = comments(rp, tl)
+		v.Comments = comments(rp, rq.timeline)
 	}
-	s.page(w, r, http.StatusOK, "form", pageData{Title: render.Title(ag.Name, year), User: u, AgencyName: ag.Name, Edit: v,
-		Wide: true, SignOut: s.sessionCSRF(r, "signout")})
+	l := s.signedIn(r, render.Title(ag.Name, year), u, ag)
+	l.Wide = true
+	s.page(w, r, http.StatusOK, "form", formPage{layout: l, Edit: v})
 }
 
 // timelineRow is one line of a report's history as a page shows it.
@@ -397,7 +424,7 @@ func comments(rp *store.Report, tl []store.AuditEntry) []timelineRow {
 			Comment: e.Comment, Version: e.Version, Kind: e.Action})
 	}
 	if len(out) == 0 && rp.Comment != "" {
-		out = append(out, timelineRow{Action: rp.Status.Label(), Comment: rp.Comment, Kind: string(rp.Status)})
+		out = append(out, timelineRow{Action: rp.Label(), Comment: rp.Comment, Kind: string(rp.Status)})
 	}
 	return out
 }
@@ -437,7 +464,8 @@ type versionRow struct {
 	Published        bool
 }
 
-func (s *Server) showStatus(w http.ResponseWriter, r *http.Request, u *store.User, ag *store.Agency, rp *store.Report, tl []store.AuditEntry) {
+func (s *Server) showStatus(w http.ResponseWriter, r *http.Request, rq *reportRequest) {
+	u, ag, rp, tl := rq.user, rq.agency, rq.report, rq.timeline
 	v := &statusView{
 		Agency: ag.ID, Year: rp.Year, Report: rp, StatusText: statusText(rp), Timeline: timelineRows(tl),
 		EditHref: reportPath(ag.ID, rp.Year) + "/edit", CanEdit: editable(rp), CanWithdraw: rp.Status == store.StatusInReview,
@@ -466,8 +494,7 @@ func (s *Server) showStatus(w http.ResponseWriter, r *http.Request, u *store.Use
 	if rp.Status != store.StatusDraft && rp.Status != store.StatusInReview && rp.Status != store.StatusPublished {
 		v.Comments = comments(rp, tl)
 	}
-	s.page(w, r, http.StatusOK, "status", pageData{Title: render.Title(ag.Name, rp.Year) + " — 审批进度", User: u,
-		AgencyName: ag.Name, Status: v, SignOut: s.sessionCSRF(r, "signout")})
+	s.page(w, r, http.StatusOK, "status", statusPage{layout: s.signedIn(r, render.Title(ag.Name, rp.Year)+" — 审批进度", u, ag), Status: v})
 }
 
 // levels tells, for each level of the newest version's chain, where it stands: decided
@@ -541,7 +568,7 @@ func (s *Server) checkDraft(w http.ResponseWriter, r *http.Request) {
 	if doc.Year == 0 {
 		doc.Year = year
 	}
-	res := report.Check(doc, approval.PreviousYear(r.Context(), s.Store, ag.ID, year))
+	res := report.Check(doc, s.Life.Previous(r.Context(), ag.ID, year))
 	res.Findings = nonNil(res.Findings)
 	writeJSON(w, http.StatusOK, res)
 }
@@ -556,7 +583,7 @@ func (s *Server) prefillDraft(w http.ResponseWriter, r *http.Request) {
 	id := r.URL.Query().Get("format")
 	body, ok, err := s.startingDocument(r, ag, year, id)
 	if !ok {
-		writeError(w, http.StatusNotFound, fmt.Sprintf("没有报告格式 %q。", id))
+		writeError(w, lifecycle.CodeNotFound, fmt.Sprintf("没有报告格式 %q。", id))
 		return
 	}
 	if err != nil {
@@ -577,7 +604,7 @@ func (s *Server) startingDocument(r *http.Request, ag *store.Agency, year int, f
 			return nil, false, nil
 		}
 	}
-	body, err = prefill(f, ag.Name, year, approval.PreviousYear(r.Context(), s.Store, ag.ID, year)).MarshalJSON()
+	body, err = prefill(f, ag.Name, year, s.Life.Previous(r.Context(), ag.ID, year)).MarshalJSON()
 	return body, true, err
 }
 

@@ -18,7 +18,7 @@ var attrPattern = regexp.MustCompile(`([a-z-]+)="([^"]*)"`)
 func renderForm(t *testing.T, doc *report.Document) string {
 	t.Helper()
 	var buf bytes.Buffer
-	data := pageData{Title: "测试", User: &store.User{Email: "drafter@demo.local"}, AgencyName: doc.Agency, Wide: true,
+	data := formPage{layout: layout{Title: "测试", User: &store.User{Email: "drafter@demo.local"}, AgencyName: doc.Agency, Wide: true},
 		Edit: &editView{Agency: "demo", Year: doc.Year, Report: &store.Report{Status: store.StatusDraft},
 			StatusText: "草稿", Form: buildForm(doc), ETag: `"r1"`, StatusHref: "/reports/demo/2025/status"}}
 	if err := pageTemplates.ExecuteTemplate(&buf, "form.html", data); err != nil {

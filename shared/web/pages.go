@@ -7,6 +7,8 @@ import (
 	"io/fs"
 	"net/http"
 
+	"nianbao/shared/lifecycle"
+	"nianbao/shared/links"
 	"nianbao/shared/render"
 	"nianbao/shared/report"
 	"nianbao/shared/store"
@@ -18,45 +20,94 @@ var files embed.FS
 var pageTemplates = template.Must(template.New("").Funcs(template.FuncMap{
 	"datetime": render.DateTime,
 	"add":      func(a, b int) int { return a + b },
+	// The facts a page prints that are defined elsewhere, once.
+	"attestation":        func() string { return lifecycle.Attestation },
+	"attestationNeeded":  func() string { return lifecycle.AttestationNeeded },
+	"returnNeedsComment": func() string { return lifecycle.ReturnNeedsComment },
+	"maxComment":         func() int { return lifecycle.MaxCommentLen },
+	"maxReason":          func() int { return lifecycle.MaxReasonLen },
+	"loginLife":          func() string { return links.Lifetime(links.LoginLife) },
 }).ParseFS(files, "templates/*.html"))
 
-// pageData is what the server-rendered pages show.
-type pageData struct {
-	Title    string
+func staticFiles() fs.FS {
+	static, _ := fs.Sub(files, "static")
+	return static
+}
+
+// layout is what every page's frame shows (templates/layout.html); each page's view
+// embeds it.
+type layout struct {
+	Title      string
+	User       *store.User
+	AgencyName string
+	SignOut    string // CSRF token of the header's sign-out form
+	Wide       bool   // the form: a wider page
+}
+
+// messagePage is a page that says one thing, with a link onward.
+type messagePage struct {
+	layout
 	Message  string
 	Link     string
 	LinkText string
-	Email    string
-	CSRF     string
-	Error    string
-	User     *store.User
+}
 
-	// The review page.
+// homePage is the sign-in form.
+type homePage struct {
+	layout
+	Error string
+}
+
+// loginPage is the sign-in button a sign-in link opens.
+type loginView struct {
+	layout
+	Email string
+	CSRF  string
+}
+
+// reviewPage is an approver's page of one approval.
+type reviewView struct {
+	layout
 	Approval    *store.Approval
 	Recipient   string
-	AgencyName  string
 	Version     *store.Version
 	Article     template.HTML
 	Warnings    []report.Finding
 	Closed      string
+	Decided     bool   // Closed by a decision: the page lists it
+	NotYours    string // why this approver may not decide this version (separation of duties)
 	JustDecided bool
 	Comment     string // the approver's comment, kept when the form comes back with an error
+	Error       string
 	Diff        *versionDiff
 	PrevVersion int
-	Submitter   string
+	CSRF        string
+}
 
-	// The drafters' pages.
-	SignOut string // CSRF token of the header's sign-out form
-	Wide    bool   // the form: a wider page
-	Dash    *dashView
-	New     *newView
-	Edit    *editView
-	Status  *statusView
+type dashboardPage struct {
+	layout
+	Dash *dashView
+}
+
+type newPage struct {
+	layout
+	New   *newView
+	Error string
+}
+
+type formPage struct {
+	layout
+	Edit *editView
+}
+
+type statusPage struct {
+	layout
+	Status *statusView
 }
 
 // page renders a page whole before writing, so a template error never leaves half a
 // page behind.
-func (s *Server) page(w http.ResponseWriter, r *http.Request, status int, name string, data pageData) {
+func (s *Server) page(w http.ResponseWriter, r *http.Request, status int, name string, data any) {
 	var buf bytes.Buffer
 	if err := pageTemplates.ExecuteTemplate(&buf, name+".html", data); err != nil {
 		s.internal(w, r, err)
@@ -70,21 +121,9 @@ func (s *Server) page(w http.ResponseWriter, r *http.Request, status int, name s
 	w.Write(buf.Bytes())
 }
 
-func (s *Server) pages(mux *http.ServeMux) {
-	static, _ := fs.Sub(files, "static")
-	mux.Handle("GET /static/", http.StripPrefix("/static/", http.FileServerFS(static)))
-	mux.HandleFunc("GET /{$}", s.home)
-	// Browsers ask for it on every page; a 404 there fills the console with noise.
-	mux.HandleFunc("GET /favicon.ico", func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusNoContent) })
-	mux.HandleFunc("POST /signin", s.signinForm)
-	mux.HandleFunc("POST /signout", s.signOut)
-	mux.HandleFunc("GET /reports/new", s.newReportPage)
-	mux.HandleFunc("POST /reports/new", s.createReport)
-	mux.HandleFunc("GET /reports/{agency}/{year}", s.reportPage)
-	mux.HandleFunc("GET /reports/{agency}/{year}/edit", s.editPage)
-	mux.HandleFunc("GET /reports/{agency}/{year}/status", s.statusPage)
-	mux.HandleFunc("POST /api/reports/{agency}/{year}/check", s.authed(s.checkDraft))
-	mux.HandleFunc("GET /api/reports/{agency}/{year}/prefill", s.authed(s.prefillDraft))
+// message answers with a message page.
+func (s *Server) message(w http.ResponseWriter, r *http.Request, status int, p messagePage) {
+	s.page(w, r, status, "message", p)
 }
 
 // home is the start page: the sign-in form, or a drafter's dashboard.
@@ -95,11 +134,11 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if u == nil {
-		s.page(w, r, http.StatusOK, "home", pageData{Title: "登录"})
+		s.page(w, r, http.StatusOK, "home", homePage{layout: layout{Title: "登录"}})
 		return
 	}
-	if !mayDraft(u, u.Agency) {
-		s.page(w, r, http.StatusOK, "message", pageData{Title: "政府信息公开工作年度报告", User: u, SignOut: s.sessionCSRF(r, "signout"),
+	if !lifecycle.MayDraft(u, u.Agency) {
+		s.message(w, r, http.StatusOK, messagePage{layout: layout{Title: "政府信息公开工作年度报告", User: u, SignOut: s.sessionCSRF(r, "signout")},
 			Message: "您的账号用于审批：请打开审批邮件中的链接。需要起草报告的，请联系管理员开通起草权限。"})
 		return
 	}
@@ -110,7 +149,7 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request) {
 func (s *Server) signinForm(w http.ResponseWriter, r *http.Request) {
 	r.Body = http.MaxBytesReader(w, r.Body, maxFormBody)
 	if err := r.ParseForm(); err != nil {
-		s.page(w, r, http.StatusBadRequest, "message", pageData{Title: "无法登录", Message: "表单格式不对。", Link: "/", LinkText: "返回"})
+		s.message(w, r, http.StatusBadRequest, messagePage{layout: layout{Title: "无法登录"}, Message: "表单格式不对。", Link: "/", LinkText: "返回"})
 		return
 	}
 	ok, err := s.sendLoginLink(r, r.PostFormValue("email"))
@@ -118,9 +157,9 @@ func (s *Server) signinForm(w http.ResponseWriter, r *http.Request) {
 	case err != nil:
 		s.internal(w, r, err)
 	case !ok:
-		s.page(w, r, http.StatusUnprocessableEntity, "message", pageData{Title: "登录", Message: "请输入有效的邮箱地址。", Link: "/", LinkText: "返回"})
+		s.message(w, r, http.StatusUnprocessableEntity, messagePage{layout: layout{Title: "登录"}, Message: "请输入有效的邮箱地址。", Link: "/", LinkText: "返回"})
 	default:
-		s.page(w, r, http.StatusAccepted, "message", pageData{Title: "登录", Message: loginAnswer + "请查收邮件。", Link: "/", LinkText: "返回"})
+		s.message(w, r, http.StatusAccepted, messagePage{layout: layout{Title: "登录"}, Message: loginAnswer() + "请查收邮件。", Link: "/", LinkText: "返回"})
 	}
 }
 

@@ -1,11 +1,12 @@
 // Package web is the api function: the JSON API the drafting form and scripts use,
 // sign-in by email link, and the approvers' review page reached from their email. It is
 // a plain net/http handler; the local stack serves it directly, Lambda through the API
-// Gateway adapter (apigw.go).
+// Gateway adapter (apigw.go). Every change of a report's state goes through
+// shared/lifecycle: a handler reads the request, calls it, and writes the answer.
 package web
 
 import (
-	"context"
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -18,33 +19,24 @@ import (
 	"strings"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/service/sfn"
-
+	"nianbao/shared/lifecycle"
 	"nianbao/shared/links"
 	"nianbao/shared/mail"
 	"nianbao/shared/render"
 	"nianbao/shared/report"
+	"nianbao/shared/site"
 	"nianbao/shared/store"
 )
 
-// SFN names the Step Functions calls the web makes.
-type SFN interface {
-	StartExecution(ctx context.Context, in *sfn.StartExecutionInput, opts ...func(*sfn.Options)) (*sfn.StartExecutionOutput, error)
-	StopExecution(ctx context.Context, in *sfn.StopExecutionInput, opts ...func(*sfn.Options)) (*sfn.StopExecutionOutput, error)
-	DescribeExecution(ctx context.Context, in *sfn.DescribeExecutionInput, opts ...func(*sfn.Options)) (*sfn.DescribeExecutionOutput, error)
-	SendTaskSuccess(ctx context.Context, in *sfn.SendTaskSuccessInput, opts ...func(*sfn.Options)) (*sfn.SendTaskSuccessOutput, error)
-}
-
 // Server is the web side of nianbao.
 type Server struct {
-	Store           *store.Store
-	SFN             SFN
-	Mail            mail.Sender
-	Keys            *links.Keyring
-	StateMachineARN string
+	Store *store.Store
+	Life  *lifecycle.Lifecycle
+	Mail  mail.Sender
+	Keys  *links.Keyring
 	// BaseURL is the absolute address of this app; every link in mail is built on it.
 	BaseURL string
-	// SiteURL is the public address of the published tree's root (see approval.Publisher).
+	// SiteURL is the public address of the published tree's root (shared/site).
 	SiteURL string
 	// SecureCookies marks the session cookie Secure (on AWS, behind HTTPS).
 	SecureCookies bool
@@ -55,8 +47,6 @@ type Server struct {
 const (
 	maxBody     = report.MaxDocumentSize + 64<<10 // a document plus room for a wrapper
 	maxFormBody = 64 << 10
-	sessionLife = 8 * time.Hour
-	loginLife   = 15 * time.Minute
 	cookieName  = "nianbao_session"
 )
 
@@ -67,30 +57,121 @@ func (s *Server) log() *slog.Logger {
 	return slog.Default()
 }
 
+// route is one entry of the routes table.
+type route struct {
+	pattern string
+	handler http.HandlerFunc
+}
+
+// routes is every address the app answers, in one table.
+func (s *Server) routes() []route {
+	static := staticFiles()
+	return []route{
+		{"GET /healthz", func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ok\n")) }},
+
+		// Sign-in by email link.
+		{"POST /api/auth/link", s.requestLogin},
+		{"POST /api/auth/logout", s.logout},
+		{"GET /login/{id}/{secret}", s.loginPage},
+		{"POST /login/{id}/{secret}", s.login},
+
+		// The JSON API.
+		{"GET /api/me", s.authed(s.me)},
+		{"GET /api/reports/{agency}", s.authed(s.listReports)},
+		{"GET /api/reports/{agency}/{year}", s.authed(s.getReport)},
+		{"PUT /api/reports/{agency}/{year}", s.authed(s.saveDraft)},
+		{"POST /api/reports/{agency}/{year}/submit", s.authed(s.submit)},
+		{"POST /api/reports/{agency}/{year}/withdraw", s.authed(s.withdraw)},
+		{"POST /api/reports/{agency}/{year}/check", s.authed(s.checkDraft)},
+		{"GET /api/reports/{agency}/{year}/prefill", s.authed(s.prefillDraft)},
+		{"POST /api/validate", s.validate},
+
+		// The approvers' review page, from their mail.
+		{"GET /review/{id}/{secret}", s.reviewPage},
+		{"POST /review/{id}/{secret}", s.decide},
+
+		// The drafters' pages.
+		{"GET /{$}", s.home},
+		{"POST /signin", s.signinForm},
+		{"POST /signout", s.signOut},
+		{"GET /reports/new", s.newReportPage},
+		{"POST /reports/new", s.createReport},
+		{"GET /reports/{agency}/{year}", s.reportPage},
+		{"GET /reports/{agency}/{year}/edit", s.editPage},
+		{"GET /reports/{agency}/{year}/status", s.statusPage},
+
+		// Files.
+		{"GET /assets/", http.StripPrefix("/assets/", http.FileServerFS(render.Assets())).ServeHTTP},
+		{"GET /static/", http.StripPrefix("/static/", http.FileServerFS(static)).ServeHTTP},
+		// Browsers ask for it on every page; a 404 there fills the console with noise.
+		{"GET /favicon.ico", func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusNoContent) }},
+	}
+}
+
 // Handler is the whole web app.
 func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ok\n")) })
+	for _, rt := range s.routes() {
+		mux.HandleFunc(rt.pattern, rt.handler)
+	}
+	return s.recover(securityHeaders(sameSiteWrites(s.notFound(mux))))
+}
 
-	mux.HandleFunc("POST /api/auth/link", s.requestLogin)
-	mux.HandleFunc("POST /api/auth/logout", s.logout)
-	mux.HandleFunc("GET /login/{id}/{secret}", s.loginPage)
-	mux.HandleFunc("POST /login/{id}/{secret}", s.login)
+// notFound answers, in Chinese, what the mux would answer in English: an address no
+// route has (404), or a route without this method (405, with its Allow header). JSON
+// under /api/, a page elsewhere.
+func (s *Server) notFound(mux *http.ServeMux) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h, pattern := mux.Handler(r)
+		if pattern != "" {
+			mux.ServeHTTP(w, r)
+			return
+		}
+		// The mux's own answer tells 404 from 405 (and redirects, e.g. a missing
+		// trailing slash, which pass as they are).
+		rec := &statusRecorder{header: http.Header{}}
+		h.ServeHTTP(rec, r)
+		switch rec.status {
+		case http.StatusNotFound, http.StatusMethodNotAllowed:
+		default:
+			for k, v := range rec.header {
+				w.Header()[k] = v
+			}
+			w.WriteHeader(rec.status)
+			w.Write(rec.body.Bytes())
+			return
+		}
+		code, msg := lifecycle.CodeNotFound, "没有这个地址。"
+		if rec.status == http.StatusMethodNotAllowed {
+			w.Header().Set("Allow", rec.header.Get("Allow"))
+			code, msg = lifecycle.CodeMethod, fmt.Sprintf("这个地址不接受 %s 请求。", r.Method)
+		}
+		if strings.HasPrefix(r.URL.Path, "/api/") {
+			writeError(w, code, msg)
+			return
+		}
+		s.page(w, r, codeStatus[code], "message", messagePage{layout: layout{Title: msg}, Message: msg, Link: "/", LinkText: "返回首页"})
+	})
+}
 
-	mux.HandleFunc("GET /api/me", s.authed(s.me))
-	mux.HandleFunc("GET /api/reports/{agency}", s.authed(s.listReports))
-	mux.HandleFunc("GET /api/reports/{agency}/{year}", s.authed(s.getReport))
-	mux.HandleFunc("PUT /api/reports/{agency}/{year}", s.authed(s.saveDraft))
-	mux.HandleFunc("POST /api/reports/{agency}/{year}/submit", s.authed(s.submit))
-	mux.HandleFunc("POST /api/reports/{agency}/{year}/withdraw", s.authed(s.withdraw))
-	mux.HandleFunc("POST /api/validate", s.validate)
+// statusRecorder keeps what a handler answers, to answer it differently.
+type statusRecorder struct {
+	header http.Header
+	status int
+	body   bytes.Buffer
+}
 
-	mux.HandleFunc("GET /review/{id}/{secret}", s.reviewPage)
-	mux.HandleFunc("POST /review/{id}/{secret}", s.decide)
-
-	mux.Handle("GET /assets/", http.StripPrefix("/assets/", http.FileServerFS(render.Assets())))
-	s.pages(mux)
-	return s.recover(securityHeaders(sameSiteWrites(mux)))
+func (r *statusRecorder) Header() http.Header { return r.header }
+func (r *statusRecorder) Write(b []byte) (int, error) {
+	if r.status == 0 {
+		r.status = http.StatusOK
+	}
+	return r.body.Write(b)
+}
+func (r *statusRecorder) WriteHeader(code int) {
+	if r.status == 0 {
+		r.status = code
+	}
 }
 
 // sameSiteWrites refuses a state-changing request another site's page made the browser
@@ -103,7 +184,7 @@ func sameSiteWrites(next http.Handler) http.Handler {
 			switch r.Header.Get("Sec-Fetch-Site") {
 			case "", "same-origin", "none":
 			default:
-				writeError(w, http.StatusForbidden, "请从本系统的页面提交。")
+				writeError(w, lifecycle.CodeForbidden, "请从本系统的页面提交。")
 				return
 			}
 		}
@@ -111,9 +192,9 @@ func sameSiteWrites(next http.Handler) http.Handler {
 	})
 }
 
-// route names a request in the log by its route pattern, never its path: the paths of
+// routeOf names a request in the log by its route pattern, never its path: the paths of
 // sign-in and review links carry their secrets.
-func route(r *http.Request) string {
+func routeOf(r *http.Request) string {
 	if r.Pattern != "" {
 		return r.Pattern
 	}
@@ -129,8 +210,8 @@ func (s *Server) recover(next http.Handler) http.Handler {
 				if v == http.ErrAbortHandler {
 					panic(v)
 				}
-				s.log().ErrorContext(r.Context(), "panic", "method", r.Method, "route", route(r), "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
-				writeError(w, http.StatusInternalServerError, "服务器内部错误，请稍后再试。")
+				s.log().ErrorContext(r.Context(), "panic", "method", r.Method, "route", routeOf(r), "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
+				writeError(w, lifecycle.CodeInternal, internalMessage)
 			}
 		}()
 		next.ServeHTTP(w, r)
@@ -148,13 +229,52 @@ func securityHeaders(next http.Handler) http.Handler {
 	})
 }
 
+// codeStatus is the HTTP status of each application error code: the one table.
+var codeStatus = map[lifecycle.Code]int{
+	lifecycle.CodeInvalid:       http.StatusBadRequest,
+	lifecycle.CodeUnauthorized:  http.StatusUnauthorized,
+	lifecycle.CodeForbidden:     http.StatusForbidden,
+	lifecycle.CodeNotFound:      http.StatusNotFound,
+	lifecycle.CodeMethod:        http.StatusMethodNotAllowed,
+	lifecycle.CodeConflict:      http.StatusConflict,
+	lifecycle.CodeStale:         http.StatusPreconditionFailed,
+	lifecycle.CodeTooLarge:      http.StatusRequestEntityTooLarge,
+	lifecycle.CodeUnsupported:   http.StatusUnsupportedMediaType,
+	lifecycle.CodeUnprocessable: http.StatusUnprocessableEntity,
+	lifecycle.CodeUnavailable:   http.StatusServiceUnavailable,
+	lifecycle.CodeInternal:      http.StatusInternalServerError,
+}
+
+// statusOf is the HTTP status of a code (500 for a code the table lacks).
+func statusOf(c lifecycle.Code) int {
+	if st, ok := codeStatus[c]; ok {
+		return st
+	}
+	return http.StatusInternalServerError
+}
+
+const internalMessage = "服务器内部错误，请稍后再试。"
+
 // apiError is the JSON body of every error the API returns.
 type apiError struct {
 	Error    string           `json:"error"`
+	Code     lifecycle.Code   `json:"code"`
 	Path     string           `json:"path,omitempty"`
 	Line     int              `json:"line,omitempty"`
 	Column   int              `json:"column,omitempty"`
 	Findings []report.Finding `json:"findings,omitempty"`
+}
+
+// draftConflict is the 412 body: the draft as it now stands, so the editor can show
+// both versions and let the clerk keep theirs.
+type draftConflict struct {
+	Error     string          `json:"error"`
+	Code      lifecycle.Code  `json:"code"`
+	ETag      string          `json:"etag"`
+	Draft     json.RawMessage `json:"draft"`
+	Updated   string          `json:"updated"`
+	UpdatedBy string          `json:"updated_by"`
+	Status    string          `json:"status"`
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
@@ -165,25 +285,48 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	enc.Encode(v)
 }
 
-func writeError(w http.ResponseWriter, status int, msg string) {
-	writeJSON(w, status, apiError{Error: msg})
+// writeError answers an error of a code with a message.
+func writeError(w http.ResponseWriter, code lifecycle.Code, msg string) {
+	writeJSON(w, statusOf(code), apiError{Error: msg, Code: code})
+}
+
+// fail answers err as JSON: an application error with its code's status and what it
+// carries; anything else is logged and answered 500 without details.
+func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
+	e, ok := lifecycle.AsError(err)
+	if !ok || e.Code == lifecycle.CodeInternal {
+		s.internal(w, r, err)
+		return
+	}
+	if e.Err != nil {
+		s.log().InfoContext(r.Context(), "request refused", "route", routeOf(r), "code", e.Code, "err", e.Err)
+	}
+	if e.Code == lifecycle.CodeStale && e.Current != nil {
+		cur := e.Current
+		w.Header().Set("ETag", etag(cur.Rev))
+		writeJSON(w, statusOf(e.Code), draftConflict{Error: e.Message, Code: e.Code,
+			ETag: etag(cur.Rev), Draft: json.RawMessage(cur.Draft), Updated: bjTime(cur.Updated), UpdatedBy: cur.UpdatedBy,
+			Status: string(cur.Status)})
+		return
+	}
+	writeJSON(w, statusOf(e.Code), apiError{Error: e.Message, Code: e.Code, Path: e.Path, Line: e.Line, Column: e.Column, Findings: e.Findings})
 }
 
 // internal logs an unexpected error and answers 500 without details.
 func (s *Server) internal(w http.ResponseWriter, r *http.Request, err error) {
-	s.log().ErrorContext(r.Context(), "request failed", "method", r.Method, "route", route(r), "err", err)
-	writeError(w, http.StatusInternalServerError, "服务器内部错误，请稍后再试。")
+	s.log().ErrorContext(r.Context(), "request failed", "method", r.Method, "route", routeOf(r), "err", err)
+	writeError(w, lifecycle.CodeInternal, internalMessage)
 }
 
 // readJSON decodes a small JSON body strictly into v: unknown fields and trailing data
-// are errors, and an empty body is allowed when emptyOK.
+// are errors, and an empty body is allowed when emptyOK. It answers the error itself.
 func readJSON(w http.ResponseWriter, r *http.Request, v any, emptyOK bool) bool {
 	body := http.MaxBytesReader(w, r.Body, maxFormBody)
 	dec := json.NewDecoder(body)
 	dec.DisallowUnknownFields()
 	err := dec.Decode(v)
 	if err == nil && dec.More() {
-		err = errors.New("请求体在 JSON 之后还有多余内容")
+		err = errTrailing
 	}
 	var tooBig *http.MaxBytesError
 	switch {
@@ -192,11 +335,38 @@ func readJSON(w http.ResponseWriter, r *http.Request, v any, emptyOK bool) bool 
 	case errors.Is(err, io.EOF) && emptyOK:
 		return true
 	case errors.As(err, &tooBig):
-		writeError(w, http.StatusRequestEntityTooLarge, "请求体过大。")
+		writeError(w, lifecycle.CodeTooLarge, "请求体过大。")
 	default:
-		writeError(w, http.StatusBadRequest, "请求体不是有效的 JSON："+err.Error())
+		writeError(w, lifecycle.CodeInvalid, "请求体不是有效的 JSON："+jsonProblem(err))
 	}
 	return false
+}
+
+var errTrailing = errors.New("trailing data")
+
+// jsonProblem says in Chinese what is wrong with a JSON body: never the decoder's own
+// English text.
+func jsonProblem(err error) string {
+	var syn *json.SyntaxError
+	var typ *json.UnmarshalTypeError
+	switch {
+	case errors.Is(err, errTrailing):
+		return "JSON 之后还有多余内容。"
+	case errors.Is(err, io.EOF):
+		return "请求体为空。"
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return "JSON 不完整。"
+	case errors.As(err, &syn):
+		return fmt.Sprintf("第 %d 个字节处格式错误。", syn.Offset)
+	case errors.As(err, &typ):
+		if typ.Field != "" {
+			return fmt.Sprintf("字段「%s」的类型不对。", typ.Field)
+		}
+		return "值的类型不对。"
+	case strings.HasPrefix(err.Error(), "json: unknown field "):
+		return fmt.Sprintf("不认识的字段 %s。", strings.TrimPrefix(err.Error(), "json: unknown field "))
+	}
+	return "格式错误。"
 }
 
 // jsonRequest refuses a state-changing API request that a plain HTML form on another
@@ -208,7 +378,7 @@ func jsonRequest(w http.ResponseWriter, r *http.Request) bool {
 		ct = ct[:i]
 	}
 	if strings.TrimSpace(strings.ToLower(ct)) != "application/json" {
-		writeError(w, http.StatusUnsupportedMediaType, "请求须为 JSON（Content-Type: application/json）。")
+		writeError(w, lifecycle.CodeUnsupported, "请求须为 JSON（Content-Type: application/json）。")
 		return false
 	}
 	return true
@@ -225,18 +395,25 @@ func clientIP(r *http.Request) string {
 	return host
 }
 
-// pathYear reads the {year} of a path.
-func pathYear(w http.ResponseWriter, r *http.Request) (int, bool) {
+// yearOf reads the {year} of a path; ok is false when it cannot be a report's year.
+func yearOf(r *http.Request) (int, bool) {
 	y, err := strconv.Atoi(r.PathValue("year"))
-	if err != nil || y < 2008 || y > 2100 {
-		writeError(w, http.StatusNotFound, fmt.Sprintf("年度 %q 无效。", r.PathValue("year")))
-		return 0, false
-	}
-	return y, true
+	return y, err == nil && report.ValidYear(y)
 }
 
-// beijing is the zone every date shown to people is in.
-var beijing = render.Beijing()
+// pathYear reads the {year} of an API path, answering 404 when it is no year.
+func pathYear(w http.ResponseWriter, r *http.Request) (int, bool) {
+	y, ok := yearOf(r)
+	if !ok {
+		writeError(w, lifecycle.CodeNotFound, fmt.Sprintf("年度 %q 无效。", r.PathValue("year")))
+	}
+	return y, ok
+}
+
+// publishedURL is the public address of an agency's report of a year.
+func (s *Server) publishedURL(agency string, year int) string {
+	return site.ReportURL(s.SiteURL, agency, year)
+}
 
 func bjTime(t time.Time) string {
 	if t.IsZero() {
@@ -244,3 +421,6 @@ func bjTime(t time.Time) string {
 	}
 	return t.In(beijing).Format(time.RFC3339)
 }
+
+// beijing is the zone every date shown to people is in.
+var beijing = render.Beijing()

@@ -1,0 +1,110 @@
+package local_test
+
+import (
+	"encoding/json"
+	"net/http"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+var han = regexp.MustCompile(`\p{Han}`)
+
+// goText is what Go's decoders and the mux say in English; none of it may reach a user.
+var goText = regexp.MustCompile(`json: |invalid character|unexpected end|cannot unmarshal|page not found|Method Not Allowed`)
+
+// codeOf is the HTTP status each error code stands for (shared/web's table, as a
+// client reads it).
+var codeOf = map[string]int{
+	"invalid": 400, "unauthorized": 401, "forbidden": 403, "not_found": 404, "method_not_allowed": 405,
+	"conflict": 409, "stale": 412, "too_large": 413, "unsupported_media_type": 415, "unprocessable": 422,
+	"unavailable": 503, "internal": 500,
+}
+
+// TestEveryJSONErrorCarriesItsCode walks the API's refusals as a signed-in drafter meets
+// them on the local stack: each answer is Chinese JSON whose code names its status, and
+// keeps what it carried before (findings, the current draft).
+func TestEveryJSONErrorCarriesItsCode(t *testing.T) {
+	fresh(t, agencyYAML("ag13", "壬区应急管理局", 60, 3))
+	c := newClient(t, "drafter@ag13.local")
+	c.signIn()
+	etag := c.save("ag13", 2025, sampleDoc(t, 2025), "").header.Get("ETag")
+	c.save("ag13", 2025, sampleDoc(t, 2025), etag) // the first ETag is stale now
+	bad := sampleDoc(t, 2025)
+	bad["year"] = 2024
+	tests := []struct {
+		name, method, path string
+		body               any
+		header             map[string]string
+		status             int
+		carries            string
+	}{
+		{"anonymous", "GET", "/api/reports/ag13/2025", nil, nil, 401, ""},
+		{"another agency", "GET", "/api/reports/demo/2025", nil, nil, 403, ""},
+		{"no such year", "GET", "/api/reports/ag13/2019", nil, nil, 404, ""},
+		{"no year at all", "GET", "/api/reports/ag13/abc", nil, nil, 404, ""},
+		{"no route", "GET", "/api/reports/ag13/2025/nothing", nil, nil, 404, ""},
+		{"wrong method", "DELETE", "/api/reports/ag13/2025", nil, nil, 405, ""},
+		{"malformed submit body", "POST", "/api/reports/ag13/2025/submit", []byte(`{"correction_reason":`), nil, 400, ""},
+		{"unknown field in submit", "POST", "/api/reports/ag13/2025/submit", []byte(`{"reason":"x"}`), nil, 400, ""},
+		{"withdraw a draft", "POST", "/api/reports/ag13/2025/withdraw", nil, nil, 409, ""},
+		{"stale save", "PUT", "/api/reports/ag13/2025", sampleDoc(t, 2025), map[string]string{"If-Match": etag}, 412, `"draft"`},
+		{"foreign If-Match", "PUT", "/api/reports/ag13/2025", sampleDoc(t, 2025), map[string]string{"If-Match": `"x"`}, 412, ""},
+		{"too large", "PUT", "/api/reports/ag13/2025", []byte(`{"format":"gip-2021","sections":{"overview":"` + strings.Repeat("长", 5<<20/3) + `"}}`), nil, 413, ""},
+		{"not JSON", "PUT", "/api/reports/ag13/2025", []byte("{}"), map[string]string{"Content-Type": "text/plain"}, 415, ""},
+		{"another year inside", "PUT", "/api/reports/ag13/2025", bad, map[string]string{"If-Match": `"r2"`}, 422, `"path":"year"`},
+		{"not a report document", "PUT", "/api/reports/ag13/2025", []byte(`{"format":"gip-2021","extra":1}`), map[string]string{"If-Match": `"r2"`}, 422, `"path"`},
+		{"prefill of no format", "GET", "/api/reports/ag13/2026/prefill?format=x", nil, nil, 404, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			who := c
+			if tt.name == "anonymous" {
+				who = newClient(t, "nobody")
+			}
+			r := who.api(tt.method, tt.path, tt.body, tt.header)
+			if r.status != tt.status {
+				t.Fatalf("status %d, want %d: %.300s", r.status, tt.status, r.body)
+			}
+			var e struct {
+				Error string `json:"error"`
+				Code  string `json:"code"`
+			}
+			r.json(t, &e)
+			if codeOf[e.Code] != tt.status {
+				t.Errorf("code %q for status %d", e.Code, tt.status)
+			}
+			if !han.MatchString(e.Error) || goText.MatchString(string(r.body)) {
+				t.Errorf("not a Chinese message: %.300s", r.body)
+			}
+			if tt.carries != "" && !strings.Contains(string(r.body), tt.carries) {
+				t.Errorf("the answer lost %s: %.300s", tt.carries, r.body)
+			}
+		})
+	}
+	// A draft with errors: 422 with its findings and the code.
+	doc := sampleDoc(t, 2025)
+	doc["requests"].(map[string]any)["new"].(map[string]any)["natural_person"] = 999999
+	if r := c.save("ag13", 2025, doc, c.report("ag13", 2025).ETag); r.status != http.StatusOK {
+		t.Fatalf("save a draft with errors: %d %s", r.status, r.body)
+	}
+	r := c.submit("ag13", 2025, nil)
+	var e struct {
+		Code     string            `json:"code"`
+		Findings []json.RawMessage `json:"findings"`
+	}
+	r.json(t, &e)
+	if r.status != 422 || e.Code != "unprocessable" || len(e.Findings) == 0 {
+		t.Errorf("submit with errors: %d %s", r.status, r.body)
+	}
+	// Pages answer in Chinese too.
+	for _, p := range []struct {
+		method, path string
+		status       int
+	}{{"GET", "/no/such/page", 404}, {"DELETE", "/reports/new", 405}} {
+		r := c.do(p.method, webURL(p.path), nil, nil)
+		if r.status != p.status || !strings.Contains(string(r.body), "<html") || !han.MatchString(string(r.body)) || goText.Match(r.body) {
+			t.Errorf("%s %s: %d %.200s", p.method, p.path, r.status, r.body)
+		}
+	}
+}
