@@ -69,8 +69,6 @@ type compiledKey struct {
 	headings string
 }
 
-func compiledOf(t *report.Table) *compiledTable { return compiledWith(t, nil) }
-
 // compiledFor is the layout of a table as a document prints it.
 func compiledFor(doc *report.Document, t *report.Table) *compiledTable {
 	var headings map[*report.Column]string
