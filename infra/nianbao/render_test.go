@@ -37,6 +37,25 @@ func TestRenderCommand(t *testing.T) {
 	}
 }
 
+// A gip-2021 report with requests.other renders, with one （六）其他处理 row.
+func TestRenderCommandLegacyRow(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "preview")
+	var stdout, stderr bytes.Buffer
+	if code := dispatch(context.Background(), []string{"render", legacy, "-o", out}, &stdout, &stderr); code != exitOK {
+		t.Fatalf("exit %d: %s", code, stderr.String())
+	}
+	page, err := os.ReadFile(filepath.Join(out, "index.html"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := bytes.Count(page, []byte("（六）其他处理")); n != 1 {
+		t.Errorf("（六）其他处理 printed %d times, want once", n)
+	}
+	if bytes.Contains(page, []byte("3.其他")) {
+		t.Error("the 2021 sub-rows are printed")
+	}
+}
+
 func TestRenderCommandUsage(t *testing.T) {
 	bad := filepath.Join(t.TempDir(), "bad.json")
 	if err := os.WriteFile(bad, []byte(`{"format":"gip-2021","agency":"x","year":2025,"unknown":1}`), 0o644); err != nil {
