@@ -103,6 +103,9 @@ type PageOptions struct {
 	// AssetBase, when set, is the URL of the assets folder instead of the relative path
 	// Place gives (e.g. "/assets/" for the approvers' review page served by the app).
 	AssetBase string
+	// Docx, when set, is the address of the report's Word copy, linked as 下载 Word 版
+	// (site.ReportDocx beside a published page or a preview).
+	Docx string
 }
 
 func (o PageOptions) stylesheet() string {
@@ -139,6 +142,8 @@ type pageView struct {
 	Version                     int
 	Corrections                 []correctionView
 	Sections                    []sectionView
+	Closing                     *Closing // the 落款 of a published report
+	Docx                        string
 
 	Data   []link
 	SHA256 string
@@ -233,6 +238,7 @@ func buildPage(doc *report.Document, meta *Meta, opts PageOptions) (*pageView, e
 		FormatTitle: f.Title, FormatDocument: f.Document,
 		Preview: meta == nil,
 		NoIndex: meta == nil || place == PlacePreview,
+		Docx:    opts.Docx,
 	}
 	if place == PlaceCurrent || place == PlaceVersion {
 		year := place.yearDir()
@@ -248,6 +254,8 @@ func buildPage(doc *report.Document, meta *Meta, opts PageOptions) (*pageView, e
 		v.PublishedISO = machineTime(meta.PublishedAt)
 		v.Version = meta.Version
 		v.SHA256 = meta.SHA256
+		c := ClosingOf(doc, meta.PublishedAt)
+		v.Closing = &c
 		for _, c := range meta.Corrections {
 			cv := correctionView{
 				Version: c.Version, Reason: c.Reason,
