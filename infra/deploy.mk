@@ -1,7 +1,8 @@
 # Deploying to AWS with SAM (docs/deploy.md). Included by the Makefile.
 #
 #   make build    every function for Lambda (linux/arm64) into .aws-sam/build/<Function>/bootstrap
-#   make lint     cfn-lint on template.yaml, and on the ASL in a plain state machine (E3601)
+#   make cfn-lint cfn-lint on template.yaml, and on the ASL in a plain state machine (E3601);
+#                 part of make lint
 #   make deploy   sam build + sam deploy --guided
 #
 # SAM builds each function with `make build-<LogicalId>` (Metadata: BuildMethod:
@@ -28,7 +29,7 @@ SAM_BUILD      := .aws-sam/build
 # whose registries lack SES and parts of CloudFront (infra/deploy.LintRegions).
 LINT_REGIONS   := us-east-1 cn-north-1 cn-northwest-1
 
-.PHONY: build deploy lint
+.PHONY: build deploy cfn-lint
 
 fn_id  = $(word 1,$(subst :, ,$(1)))
 fn_dir = $(word 2,$(subst :, ,$(1)))
@@ -61,7 +62,7 @@ $(foreach f,$(FUNCTIONS),$(eval $(call sam_build_target,$(f))))
 # cfn-lint cannot read a SAM DefinitionUri file: the ASL goes into a plain
 # AWS::StepFunctions::StateMachine, whose Definition it checks against the ASL
 # schema (E3601).
-lint:
+cfn-lint:
 	@command -v cfn-lint >/dev/null || { echo "cfn-lint is missing: it comes with this project's machines (pip package cfn-lint); see docs/deploy.md"; exit 1; }
 	@set -e; tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
 	{ printf '{"AWSTemplateFormatVersion":"2010-09-09","Resources":{"ApprovalStateMachine":{"Type":"AWS::StepFunctions::StateMachine","Properties":{"RoleArn":"arn:aws:iam::123456789012:role/lint","Definition":'; \

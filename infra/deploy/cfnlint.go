@@ -92,7 +92,7 @@ func Errors(fs []Finding) []Finding {
 
 // WrapASL puts a state machine definition into a plain AWS::StepFunctions::StateMachine
 // named ApprovalStateMachine, so that cfn-lint checks it against the ASL schema (E3601):
-// it cannot read a SAM DefinitionUri file. infra/deploy.mk's lint does the same.
+// it cannot read a SAM DefinitionUri file. infra/deploy.mk's cfn-lint target (part of make lint) does the same.
 func WrapASL(asl []byte) []byte {
 	var b bytes.Buffer
 	b.WriteString(`{"AWSTemplateFormatVersion":"2010-09-09","Resources":{"ApprovalStateMachine":{"Type":"AWS::StepFunctions::StateMachine","Properties":{"RoleArn":"arn:aws:iam::123456789012:role/lint","Definition":`)

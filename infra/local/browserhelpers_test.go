@@ -130,12 +130,6 @@ func abbreviate(s string, n int) string {
 	return s
 }
 
-// waitPage waits until the location matches part and the new document has loaded.
-func (p *page) waitPage(part string) {
-	p.t.Helper()
-	p.waitTrue("page "+part, `location.href.includes(`+js(part)+`) && document.readyState === "complete"`, 15*time.Second)
-}
-
 // click clicks the first element a selector matches.
 func (p *page) click(sel string) {
 	p.t.Helper()

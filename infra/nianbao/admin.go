@@ -52,6 +52,9 @@ func adminImport(ctx context.Context, args []string, stdout, stderr io.Writer) i
 		fmt.Fprintf(stderr, "nianbao admin import: %s 有错误，未写入任何内容：\n%v\n", file, err)
 		return exitFailed
 	}
+	for _, w := range f.Warnings() {
+		fmt.Fprintln(stderr, "警告："+w)
+	}
 	if *dryRun {
 		fmt.Fprintf(stdout, "%s 检查通过：%d 个机关，%d 个用户。\n", file, len(f.Agencies), len(f.Users))
 		return exitOK

@@ -35,6 +35,10 @@ func TestAdminImport(t *testing.T) {
 		if !strings.Contains(out.String(), "1 个机关、4 个用户") {
 			t.Errorf("import %d said %q", i, out.String())
 		}
+		// The demo's office@ drafts and approves at 办公室: warned, not refused.
+		if w := errb.String(); !strings.Contains(w, "警告") || !strings.Contains(w, "office@demo.local") || !strings.Contains(w, "「办公室」") {
+			t.Errorf("import %d: no warning about the drafter in the chain: %q", i, w)
+		}
 	}
 	s, err := local.Store(context.Background(), st.Stack)
 	if err != nil {

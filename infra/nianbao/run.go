@@ -98,8 +98,8 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if st.MotoURL != "" {
 		fmt.Fprintf(stdout, "  moto          %s/moto-api/   （moto %s，补丁：%s）\n", st.MotoURL, st.Info.Moto, strings.Join(st.Info.Workarounds, ", "))
 	}
-	fmt.Fprintf(stdout, "用 AWS CLI 查看：AWS_ENDPOINT_URL=%s AWS_REGION=%s AWS_ACCESS_KEY_ID=nianbao AWS_SECRET_ACCESS_KEY=nianbao aws dynamodb scan --table-name %s\n",
-		st.Endpoint, stack.Region, refOr(st, "Table"))
+	fmt.Fprintf(stdout, "用 AWS CLI 查看：%s aws dynamodb scan --table-name %s\n",
+		strings.Join(stack.CLIEnvironment(st.Endpoint), " "), refOr(st, "Table"))
 	fmt.Fprintln(stdout, "按 Ctrl-C 停止。")
 
 	select {

@@ -33,6 +33,8 @@ type gateway struct {
 	functions map[string]*function // by function name
 	async     sync.WaitGroup
 
+	listing []lambdaConfiguration // every function of the template, for ListFunctions (under mu)
+
 	mail mailbox // SES v2 messages sent through the gateway
 }
 
@@ -82,6 +84,9 @@ func (g *gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 				return
 			}
 		}
+	}
+	if r.Method == http.MethodGet && g.serveLambdaRead(w, r) {
+		return
 	}
 	if r.Method == http.MethodPost && r.URL.Path == sesSendPath {
 		g.captureMail(w, r)

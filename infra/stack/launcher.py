@@ -35,44 +35,77 @@ def _pass_definition():
     return json.dumps({"StartAt": "P", "States": {"P": {"Type": "Pass", "End": True}}})
 
 
+def _probe_backend():
+    from moto.stepfunctions.parser.models import stepfunctions_parser_backends
+
+    backends = stepfunctions_parser_backends[PROBE_ACCOUNT]
+    return backends, backends[PROBE_REGION]
+
+
+def _wait_done(execution):
+    """Waits (briefly) for a probe's Pass execution to end, so that no probe
+    thread runs on into the server's life."""
+    import time
+
+    deadline = time.monotonic() + 5
+    while getattr(execution, "exec_status", None) is not None and execution.exec_status.value == "RUNNING":
+        if time.monotonic() > deadline:
+            return
+        time.sleep(0.005)
+
+
+class _RunningExecution:
+    """What a running execution holds that cannot be copied (its worker's
+    threads and locks), with what StartExecution reads of the executions
+    already there."""
+
+    def __init__(self, name):
+        self.name = name
+        self.execution_input = "{}"
+        self.lock = threading.RLock()
+
+
 def _probe_second_start():
-    """Returns None when StartExecution can be called repeatedly, else the error.
+    """Returns None when StartExecution can be called again while executions
+    run, else the error.
 
     moto 5.2.1 deep-copies the state machine on every StartExecution. The copy
     reaches the running executions (threads, RLocks) of that machine and,
     through `state_machine.backend`, of every other machine, so the second
     start fails with "cannot pickle '_thread.RLock' object"
-    (getmoto/moto#10077). The upstream fix (#10093) only leaves out the
-    machine's own executions. The probe does what StartExecution does — a
-    deep copy — of a machine whose backend holds a running execution of
-    another machine, without running anything.
+    (getmoto/moto#10077; fixed in 5.2.3 by #10093, which leaves out the
+    machine's executions and shares the backend). The probe calls moto's own
+    StartExecution on a Pass machine while it and another machine of the same
+    backend each have a running execution.
     """
-    import inspect
-
-    from moto.stepfunctions.parser.models import (
-        StepFunctionsParserBackend,
-        stepfunctions_parser_backends,
-    )
-
-    if "deepcopy" not in inspect.getsource(StepFunctionsParserBackend.start_execution):
-        return None
-    backends = stepfunctions_parser_backends[PROBE_ACCOUNT]
-    backend = backends[PROBE_REGION]
+    backends, backend = _probe_backend()
     role = f"arn:aws:iam::{PROBE_ACCOUNT}:role/probe"
     try:
         a = backend.create_state_machine(name="probe-a", definition=_pass_definition(), roleArn=role)
         b = backend.create_state_machine(name="probe-b", definition=_pass_definition(), roleArn=role)
-
-        class RunningExecution:  # what a running execution holds
-            def __init__(self):
-                self.lock = threading.RLock()
-
-        a.executions.append(RunningExecution())
-        b.executions.append(RunningExecution())
-        copy.deepcopy(b)
+        a.executions.append(_RunningExecution("probe-running-a"))
+        b.executions.append(_RunningExecution("probe-running-b"))
+        _wait_done(backend.start_execution(b.arn, "probe-start", "{}"))
         return None
     except TypeError as err:  # the pickle error is a TypeError
         return err
+    finally:
+        backends.reset()
+
+
+def _probe_unnamed_execution():
+    """Returns True when StartExecution without a name leaves the execution
+    unnamed. AWS names it itself (a UUID); moto 5.2.1–5.2.5 use the Python
+    value None (the ARN ends in ":None"), so a second unnamed start with
+    another input fails with ExecutionAlreadyExists, and one with the same
+    input returns the first execution instead of starting one."""
+    backends, backend = _probe_backend()
+    role = f"arn:aws:iam::{PROBE_ACCOUNT}:role/probe"
+    try:
+        sm = backend.create_state_machine(name="probe-unnamed", definition=_pass_definition(), roleArn=role)
+        execution = backend.start_execution(sm.arn, None, "{}")
+        _wait_done(execution)
+        return not execution.name or execution.exec_arn.endswith(":None")
     finally:
         backends.reset()
 
@@ -111,9 +144,8 @@ def _patch_snapshot():
 
 
 def _patch_execution_name():
-    """AWS names an execution itself when StartExecution has no name; moto
-    5.2.1 uses the Python value None, so the second unnamed start fails with
-    ExecutionAlreadyExists. Generate a name, as AWS does."""
+    """AWS names an execution itself when StartExecution has no name (see
+    _probe_unnamed_execution). Generate a name, as AWS does."""
     from moto.stepfunctions.parser.models import StepFunctionsParserBackend
 
     original = StepFunctionsParserBackend.start_execution
@@ -303,31 +335,45 @@ def _patch_dynamodb_writes():
 
 
 def apply_workarounds():
+    """Applies each work-around whose probe shows the installed moto has the
+    bug, and returns their names. NIANBAO_MOTO_WORKAROUNDS=off applies none;
+    a comma-separated list of names with a leading "-" (e.g.
+    "-stepfunctions-stop-execution") leaves those out: to see which tests
+    still need each one on a new moto."""
+    setting = os.environ.get("NIANBAO_MOTO_WORKAROUNDS", "")
+    if setting == "off":
+        return []
+    skipped = {n.strip()[1:] for n in setting.split(",") if n.strip().startswith("-")}
     applied = []
-    if os.environ.get("NIANBAO_MOTO_WORKAROUNDS") == "off":
-        # To see whether a new moto still needs them: the tests then fail.
-        return applied
-    err = _probe_second_start()
-    if err is not None:
-        _patch_snapshot()
-        applied.append("stepfunctions-snapshot")
-        again = _probe_second_start()
-        if again is not None:
-            raise SystemExit(
-                f"nianbao: the StartExecution work-around does not fit this moto: {again!r}"
-            )
-    _patch_execution_name()
-    applied.append("stepfunctions-execution-name")
-    if _send_task_failure_drops_cause():
+
+    def want(name):
+        return name not in skipped
+
+    if want("stepfunctions-snapshot"):
+        err = _probe_second_start()
+        if err is not None:
+            _patch_snapshot()
+            applied.append("stepfunctions-snapshot")
+            again = _probe_second_start()
+            if again is not None:
+                raise SystemExit(
+                    f"nianbao: the StartExecution work-around does not fit this moto: {again!r}"
+                )
+    if want("stepfunctions-execution-name") and _probe_unnamed_execution():
+        _patch_execution_name()
+        applied.append("stepfunctions-execution-name")
+        if _probe_unnamed_execution():
+            raise SystemExit("nianbao: the unnamed-execution work-around does not fit this moto")
+    if want("stepfunctions-send-task-failure-cause") and _send_task_failure_drops_cause():
         _patch_send_task_failure()
         applied.append("stepfunctions-send-task-failure-cause")
-    if _stop_leaves_waits_running():
+    if want("stepfunctions-stop-execution") and _stop_leaves_waits_running():
         _patch_stop()
         applied.append("stepfunctions-stop-execution")
-    if _closed_tokens_accept_callbacks():
+    if want("stepfunctions-closed-task-token") and _closed_tokens_accept_callbacks():
         _patch_closed_tokens()
         applied.append("stepfunctions-closed-task-token")
-    if _dynamodb_writes_unlocked():
+    if want("dynamodb-atomic-conditional-writes") and _dynamodb_writes_unlocked():
         _patch_dynamodb_writes()
         applied.append("dynamodb-atomic-conditional-writes")
     return applied

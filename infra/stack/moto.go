@@ -24,8 +24,9 @@ import (
 var launcherSource string
 
 // InstallCommand is what a developer runs when no python has moto; `make run`
-// and `make test` run it themselves (infra/stack.mk).
-const InstallCommand = `python3 -m venv .venv && .venv/bin/pip install 'moto[server]'`
+// and `make test` run it themselves (infra/stack.mk, infra/python.mk): the
+// version pinned in infra/requirements.txt, into .venv.
+const InstallCommand = "make moto (or: python3 -m venv .venv && .venv/bin/pip install -r " + RequirementsFile + ")"
 
 // FindPython names the python that runs moto: $NIANBAO_PYTHON, else the
 // project's .venv (made by make when the system python lacks moto), else

@@ -247,12 +247,23 @@ type functionSpec struct {
 	http    bool // has an HttpApi event: served on the web port
 	timeout time.Duration
 	env     map[string]string // Environment.Variables, resolved
+
+	// What Lambda's ListFunctions reports (the template's, Globals merged).
+	runtime, handler, memory string
+	architectures            []string
 }
 
 func (m *model) functions() ([]functionSpec, error) {
 	var out []functionSpec
 	for _, id := range m.ids(kindFunction) {
-		f := functionSpec{id: id, timeout: 3 * time.Second, env: map[string]string{}}
+		f := functionSpec{id: id, timeout: 3 * time.Second, env: map[string]string{},
+			runtime: scalarString(m.prop(id, "Runtime")), handler: scalarString(m.prop(id, "Handler")),
+			memory: scalarString(m.prop(id, "MemorySize"))}
+		if archs, ok := m.prop(id, "Architectures").([]any); ok {
+			for _, a := range archs {
+				f.architectures = append(f.architectures, scalarString(a))
+			}
+		}
 		var err error
 		if f.name, err = m.name(id); err != nil {
 			return nil, err

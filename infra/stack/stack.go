@@ -278,6 +278,7 @@ func (s *Stack) buildHandlers(ctx context.Context, base context.Context) error {
 	}
 	if s.gw != nil {
 		s.gw.setFunctions(fs)
+		s.gw.setListing(s.funcs)
 	}
 	s.mux.HandleFunc("/_local/{$}", s.serveIndex)
 	s.mux.HandleFunc("GET /_local/mail", s.serveMailJSON)

@@ -8,6 +8,8 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"os/exec"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -721,5 +723,80 @@ func TestConcurrentConditionalWritesOneWinner(t *testing.T) {
 	}
 	if won != 1 {
 		t.Errorf("%d of %d racing conditional updates won, want exactly 1", won, n)
+	}
+}
+
+// The AWS CLI, with the environment `nianbao run` prints, lists the stack's
+// functions. boto3 stands in for the CLI: AWS CLI v1 is botocore, which reads
+// AWS_DEFAULT_REGION (not AWS_REGION) and pages list-functions by NextMarker; it
+// comes with moto, so the test runs the python that runs moto.
+func TestAWSCLIListsTheStacksFunctions(t *testing.T) {
+	ctx := ctxT(t, 30*time.Second)
+	const script = `
+import json, boto3
+c = boto3.client("lambda")  # region, endpoint and keys from the environment only
+names = [f["FunctionName"] for page in c.get_paginator("list_functions").paginate(PaginationConfig={"PageSize": 2})
+         for f in page["Functions"]]
+conf = c.get_function_configuration(FunctionName="EchoFunction")
+fn = c.get_function(FunctionName="arn:aws:lambda:us-east-1:123456789012:function:CallbackFunction")
+try:
+    c.get_function(FunctionName="NoSuchFunction")
+    missing = "found"
+except c.exceptions.ResourceNotFoundException:
+    missing = "ResourceNotFoundException"
+print(json.dumps({"names": names, "runtime": conf["Runtime"], "timeout": conf["Timeout"],
+                  "table": conf["Environment"]["Variables"]["TABLE_NAME"],
+                  "callback": fn["Configuration"]["FunctionArn"], "missing": missing}))
+`
+	cmd := exec.CommandContext(ctx, stack.FindPython(nil), "-c", script)
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "AWS_") {
+			cmd.Env = append(cmd.Env, kv)
+		}
+	}
+	cmd.Env = append(cmd.Env, stack.CLIEnvironment(st.Endpoint)...)
+	cmd.Env = append(cmd.Env, "AWS_CONFIG_FILE=/nonexistent", "AWS_SHARED_CREDENTIALS_FILE=/nonexistent")
+	out, err := cmd.Output()
+	if err != nil {
+		var ee *exec.ExitError
+		if errors.As(err, &ee) {
+			t.Fatalf("boto3: %v\n%s", err, ee.Stderr)
+		}
+		t.Fatal(err)
+	}
+	var got struct {
+		Names    []string
+		Runtime  string
+		Timeout  int
+		Table    string
+		Callback string
+		Missing  string
+	}
+	if err := json.Unmarshal(out, &got); err != nil {
+		t.Fatalf("%v: %s", err, out)
+	}
+	want := []string{"CallbackFunction", "EchoFunction", "FlakyFunction", "WebFunction"}
+	slices.Sort(got.Names)
+	if !slices.Equal(got.Names, want) {
+		t.Errorf("list-functions (2 a page) listed %v, want %v", got.Names, want)
+	}
+	table, _ := st.Ref("Table")
+	if got.Runtime != "provided.al2023" || got.Timeout != 5 || got.Table != table {
+		t.Errorf("EchoFunction's configuration: runtime %q, timeout %d, TABLE_NAME %q", got.Runtime, got.Timeout, got.Table)
+	}
+	if got.Callback != stack.FunctionARN("CallbackFunction") || got.Missing != "ResourceNotFoundException" {
+		t.Errorf("get-function: %q for CallbackFunction's ARN, %q for a missing one", got.Callback, got.Missing)
+	}
+}
+
+// The stack runs on the moto infra/requirements.txt pins (stacktest.Main refuses
+// any other for every integration test binary; this says it plainly).
+func TestMotoIsThePinnedVersion(t *testing.T) {
+	pinned, err := stack.PinnedVersion("moto")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Info.Moto != pinned {
+		t.Errorf("moto %s runs the stack; %s pins %s", st.Info.Moto, stack.RequirementsFile, pinned)
 	}
 }

@@ -70,6 +70,7 @@ func (f *File) check() error {
 	for i, a := range f.Agencies {
 		where := fmt.Sprintf("agencies[%d]（%s）", i, a.ID)
 		if !render.ValidAgencyID(a.ID) {
+			//lint:ignore ST1005 the final "." is one of the characters an id may use, not punctuation
 			errs = append(errs, fmt.Errorf("%s：id 须为 1 至 64 个英文字母、数字、-、_ 或 .", where))
 		}
 		if agencies[a.ID] {
@@ -182,6 +183,36 @@ func lower(ss []string) []string {
 	out := make([]string, len(ss))
 	for i, s := range ss {
 		out[i] = strings.ToLower(strings.TrimSpace(s))
+	}
+	return out
+}
+
+// Warnings are what the file allows but an administrator should know: a drafter who also
+// sits in the agency's chain may not decide a version they submit (separation of duties),
+// so that level then needs another approver. Small agencies exist; it is not refused.
+func (f *File) Warnings() []string {
+	drafters := map[string]string{} // address → agency
+	for _, u := range f.Users {
+		for _, r := range u.Roles {
+			if r == store.RoleDrafter || r == store.RoleAdmin {
+				drafters[strings.ToLower(u.Email)] = u.Agency
+			}
+		}
+	}
+	var out []string
+	for _, a := range f.Agencies {
+		for _, l := range a.Chain {
+			for _, e := range l.Approvers {
+				if drafters[strings.ToLower(e)] != a.ID {
+					continue
+				}
+				alone := ""
+				if len(l.Approvers) == 1 {
+					alone = "；该级只有这一位审批人，由其提交的报告将无法送审"
+				}
+				out = append(out, fmt.Sprintf("机关 %s：%s 既是起草人，又是「%s」的审批人。起草人不能审批自己提交的版本%s。", a.ID, e, l.Name, alone))
+			}
+		}
 	}
 	return out
 }

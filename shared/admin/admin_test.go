@@ -54,3 +54,23 @@ func TestParseRefusesMistakes(t *testing.T) {
 		})
 	}
 }
+
+func TestWarningsNameADrafterInTheChain(t *testing.T) {
+	f, err := Parse([]byte(good))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if w := f.Warnings(); len(w) != 0 {
+		t.Errorf("warnings for distinct people: %v", w)
+	}
+	both := strings.Replace(good, "{ email: drafter@demo.local, agency: demo, roles: [drafter] }",
+		"{ email: office@demo.local, agency: demo, roles: [approver, drafter] }", 1)
+	f, err = Parse([]byte(both))
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := f.Warnings()
+	if len(w) != 1 || !strings.Contains(w[0], "office@demo.local") || !strings.Contains(w[0], "「办公室」") || !strings.Contains(w[0], "只有这一位") {
+		t.Errorf("warnings %v", w)
+	}
+}

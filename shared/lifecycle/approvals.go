@@ -84,6 +84,9 @@ func (l *Lifecycle) Decide(ctx context.Context, a *store.Approval, in DecideInpu
 	if err := CheckDecision(a, in); err != nil {
 		return nil, err
 	}
+	if err := l.MayDecide(ctx, a, in.Approver); err != nil {
+		return nil, err
+	}
 	comment := strings.TrimSpace(in.Comment)
 	attested := in.Attested && a.ConfidentialityReview && in.Decision == store.DecisionApprove
 	action := store.ActionApprove

@@ -396,6 +396,10 @@ func TestDecisionNeedsWhatTheLevelRequires(t *testing.T) {
 
 func TestDecide(t *testing.T) {
 	pending := func(st *fakeStore) *store.Approval {
+		st.GetVersionFn = func(string, int, int) (*store.Version, error) {
+			return &store.Version{SubmittedBy: "d@demo.local", Chain: agency(3).Chain}, nil
+		}
+		st.FindApprovalFn = func(string, int, int, store.LevelIndex) (*store.Approval, error) { return nil, store.ErrNotFound }
 		return &store.Approval{ID: "a", Version: 2, LevelName: "办公室", ConfidentialityReview: true, State: store.ApprovalPending,
 			TaskToken: "tok", Expires: st.now.Add(time.Hour)}
 	}
@@ -597,4 +601,85 @@ func TestErrorCode(t *testing.T) {
 		ErrorCode(fmt.Errorf("wrapped: %w", Errorf(CodeStale, "旧"))) != CodeStale {
 		t.Error("ErrorCode does not find the code through wrapping")
 	}
+}
+
+func TestSeparationOfDuties(t *testing.T) {
+	t.Run("deciding", func(t *testing.T) {
+		for _, tt := range []struct {
+			name, approver string
+			want           string
+		}{
+			{"the submitter, at any level", "D@demo.local", "由您提交"},
+			{"who decided another level", "o@demo.local", "您已审批本版报告的「第1级」"},
+			{"someone else", "x@demo.local", ""},
+		} {
+			t.Run(tt.name, func(t *testing.T) {
+				l, st, wf := newLife()
+				st.GetVersionFn = func(string, int, int) (*store.Version, error) {
+					return &store.Version{SubmittedBy: "d@demo.local", Chain: agency(3).Chain}, nil
+				}
+				st.FindApprovalFn = func(_ string, _ int, _ int, level store.LevelIndex) (*store.Approval, error) {
+					if level == 0 {
+						return &store.Approval{LevelName: "第1级", State: store.ApprovalDecided, DecidedBy: "o@demo.local"}, nil
+					}
+					return nil, store.ErrNotFound
+				}
+				st.DecideFn = func(a *store.Approval, d store.Decision) (*store.Approval, error) { return a, nil }
+				wf.DeliverFn = func(string, string) error { return nil }
+				st.MarkDeliveredFn = func(string) error { return nil }
+				a := &store.Approval{ID: "a", Level: 1, LevelName: "第2级", State: store.ApprovalPending, Expires: st.now.Add(time.Hour)}
+				_, err := l.Decide(ctx, a, DecideInput{Approver: tt.approver, Decision: store.DecisionApprove})
+				if tt.want == "" {
+					if err != nil {
+						t.Fatal(err)
+					}
+					return
+				}
+				wantCode(t, err, CodeForbidden, tt.want)
+				if st.calls["Decide"] != 0 {
+					t.Error("a refused decision was recorded")
+				}
+				if err := l.MayDecide(ctx, a, tt.approver); ErrorCode(err) != CodeForbidden {
+					t.Errorf("MayDecide = %v", err)
+				}
+			})
+		}
+	})
+	chain := func(levels ...[]string) []store.Level {
+		var out []store.Level
+		for i, a := range levels {
+			out = append(out, store.Level{Name: fmt.Sprintf("L%d", i), Approvers: a})
+		}
+		return out
+	}
+	for _, tt := range []struct {
+		name      string
+		chain     []store.Level
+		submitter string
+		want      store.LevelIndex
+	}{
+		{"everyone distinct", chain([]string{"a"}, []string{"b"}, []string{"c"}), "d", store.NoLevel},
+		{"the submitter alone at a level", chain([]string{"a"}, []string{"D"}, []string{"c"}), "d", 1},
+		{"the submitter and another at a level", chain([]string{"a"}, []string{"d", "e"}, []string{"c"}), "d", store.NoLevel},
+		{"one person for two levels", chain([]string{"a"}, []string{"a"}), "d", 1},
+		{"two people share two levels", chain([]string{"a", "b"}, []string{"a"}), "d", store.NoLevel},
+		{"three levels for two people", chain([]string{"a", "b"}, []string{"a", "b"}, []string{"b", "a"}), "d", 2},
+	} {
+		t.Run("submitting: "+tt.name, func(t *testing.T) {
+			if got := Unstaffed(tt.chain, tt.submitter); got != tt.want {
+				t.Errorf("Unstaffed = %d, want %d", got, tt.want)
+			}
+		})
+	}
+	t.Run("a submission that would leave a level undecidable is refused, naming it", func(t *testing.T) {
+		l, st, wf := newLife()
+		st.GetReportFn = reports(submittable(t, 0))
+		ag := agency(2)
+		ag.Chain[1].Approvers = []string{"D@demo.local"}
+		_, err := l.Submit(ctx, SubmitInput{Agency: ag, Year: 2025, Actor: "d@demo.local"})
+		wantCode(t, err, CodeUnprocessable, "「第2级」没有可以审批")
+		if st.calls["Submit"] != 0 || wf.calls["Start"] != 0 {
+			t.Error("a refused submission wrote or started")
+		}
+	})
 }

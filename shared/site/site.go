@@ -47,7 +47,9 @@ func YearDir(agency string, year int) string { return AgencyDir(agency) + strcon
 func VersionName(n int) string { return "v" + strconv.Itoa(n) }
 
 // VersionDir is the folder of one version: reports/{agency}/{year}/v{n}/.
-func VersionDir(agency string, year, n int) string { return YearDir(agency, year) + VersionName(n) + "/" }
+func VersionDir(agency string, year, n int) string {
+	return YearDir(agency, year) + VersionName(n) + "/"
+}
 
 // URL is the public address of a key under the site's root address (a CloudFront
 // domain, a bucket website, or the local stack's /site/).

@@ -113,7 +113,7 @@ type Report struct {
 	Version int `dynamodbav:"version"`
 	// Level is the index of the approval level the report waits at, while in review.
 	Level     LevelIndex `dynamodbav:"level"`
-	LevelName string `dynamodbav:"level_name"`
+	LevelName string     `dynamodbav:"level_name"`
 	// PublishedVersion is the version the public sees (0: not published).
 	PublishedVersion int `dynamodbav:"published_version"`
 	// Publishing is the version the Publish step has claimed: approved by every level and

@@ -76,7 +76,8 @@ type reviewView struct {
 	Article     template.HTML
 	Warnings    []report.Finding
 	Closed      string
-	Decided     bool // Closed by a decision: the page lists it
+	Decided     bool   // Closed by a decision: the page lists it
+	NotYours    string // why this approver may not decide this version (separation of duties)
 	JustDecided bool
 	Comment     string // the approver's comment, kept when the form comes back with an error
 	Error       string

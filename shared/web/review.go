@@ -92,7 +92,16 @@ func (s *Server) showReview(w http.ResponseWriter, r *http.Request, t *reviewTar
 	data.Article = template.HTML(article.String()) // rendered by our own html/template: escaped
 	data.Warnings = report.Validate(doc, s.Life.Previous(r.Context(), a.Agency, a.Year))
 	data.Diff, data.PrevVersion = s.reviewDiff(r, a, doc)
-	data.CSRF = s.Keys.CSRF("review", a.ID, t.recipient)
+	if err := s.Life.MayDecide(r.Context(), a, t.recipient); err != nil {
+		e, ok := lifecycle.AsError(err)
+		if !ok {
+			s.internal(w, r, err)
+			return
+		}
+		data.NotYours = e.Message
+	} else {
+		data.CSRF = s.Keys.CSRF("review", a.ID, t.recipient)
+	}
 	s.page(w, r, status, "review", data)
 }
 
@@ -107,6 +116,12 @@ func (s *Server) decide(w http.ResponseWriter, r *http.Request) {
 	r.Body = http.MaxBytesReader(w, r.Body, maxFormBody)
 	if err := r.ParseForm(); err != nil {
 		s.showReview(w, r, t, http.StatusBadRequest, "表单内容过长或格式不对，请重新填写。", false)
+		return
+	}
+	// Separation of duties first: the link already names the approver, and the page
+	// they were shown had no form to post.
+	if open, _ := lifecycle.Open(a, s.Store.Now()); open && lifecycle.ErrorCode(s.Life.MayDecide(r.Context(), a, t.recipient)) == lifecycle.CodeForbidden {
+		s.showReview(w, r, t, http.StatusForbidden, "", false)
 		return
 	}
 	if !links.Equal(r.PostFormValue("csrf"), s.Keys.CSRF("review", a.ID, t.recipient)) {
@@ -132,6 +147,9 @@ func (s *Server) decide(w http.ResponseWriter, r *http.Request) {
 	case lifecycle.CodeUnprocessable:
 		e, _ := lifecycle.AsError(err)
 		s.showReview(w, r, t, http.StatusUnprocessableEntity, e.Message, false)
+	case lifecycle.CodeForbidden:
+		// Separation of duties: the page says why, without the buttons.
+		s.showReview(w, r, t, http.StatusForbidden, "", false)
 	case lifecycle.CodeConflict:
 		// A second click, a replay, a closed wait, someone else first: show what
 		// happened, change nothing.

@@ -94,6 +94,22 @@ func Main(m *testing.M, opts stack.Options, st **Stack) int {
 		return 1
 	}
 	defer s.Stop()
+	if s.MotoURL != "" {
+		// Every integration test runs on the pinned moto: the work-arounds
+		// and docs/local-stack.md are about that version.
+		fmt.Fprintf(os.Stderr, "stacktest: moto %s (python %s), work-arounds: %s\n",
+			s.Info.Moto, s.Info.Python, strings.Join(s.Info.Workarounds, ", "))
+		pinned, err := stack.PinnedVersion("moto")
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "FAIL: %v\n", err)
+			return 1
+		}
+		if s.Info.Moto != pinned {
+			fmt.Fprintf(os.Stderr, "FAIL: moto %s runs the local stack, %s pins %s: run make test (it installs the pinned tools into .venv), or .venv/bin/pip install -r %s\n",
+				s.Info.Moto, stack.RequirementsFile, pinned, stack.RequirementsFile)
+			return 1
+		}
+	}
 	*st = s
 	return m.Run()
 }
