@@ -16,7 +16,7 @@ func TestMayFile(t *testing.T) {
 		{&store.User{Email: "admin@a.local", Agency: "a", Roles: []string{store.RoleAdmin}}, true},
 		{&store.User{Email: "section@a.local"}, true}, // an approver of the chain, whatever the case of the address
 		{&store.User{Email: "boss@a.local", Agency: "b", Roles: []string{store.RoleApprover}}, true},
-		{&store.User{Email: "d@b.local", Agency: "b", Roles: []string{store.RoleDrafter}}, false}, // another agency's drafter
+		{&store.User{Email: "d@b.local", Agency: "b", Roles: []string{store.RoleDrafter}}, false},  // another agency's drafter
 		{&store.User{Email: "x@a.local", Agency: "a", Roles: []string{store.RoleApprover}}, false}, // of the agency, not of this chain
 		{&store.User{Email: ""}, false},
 		{nil, false},
