@@ -3,6 +3,7 @@ package local_test
 import (
 	"encoding/json"
 	"net/http"
+	"net/url"
 	"regexp"
 	"strings"
 	"testing"
@@ -106,5 +107,79 @@ func TestEveryJSONErrorCarriesItsCode(t *testing.T) {
 		if r.status != p.status || !strings.Contains(string(r.body), "<html") || !han.MatchString(string(r.body)) || goText.Match(r.body) {
 			t.Errorf("%s %s: %d %.200s", p.method, p.path, r.status, r.body)
 		}
+	}
+}
+
+// TestStrictInput: text is refused, never silently altered — a body that is not UTF-8 or
+// declared in another charset stores nothing; an invisible direction control in the
+// report's text is a finding naming its section, and blocks the submission.
+func TestStrictInput(t *testing.T) {
+	fresh(t, agencyYAML("ag17", "卯区应急管理局", 60, 3))
+	c := newClient(t, "drafter@ag17.local")
+	c.signIn()
+	etag := c.save("ag17", 2025, sampleDoc(t, 2025), "").header.Get("ETag")
+	doc, _ := json.Marshal(sampleDoc(t, 2025))
+	for _, tt := range []struct {
+		name   string
+		body   []byte
+		ctype  string
+		status int
+	}{
+		{"an invalid byte", []byte(strings.Replace(string(doc), `"problems":"`, "\"problems\":\"\xff", 1)), "application/json", 400},
+		{"an overlong sequence", []byte(strings.Replace(string(doc), `"problems":"`, "\"problems\":\"\xc0\xaf", 1)), "application/json", 400},
+		{"a lone surrogate", []byte(strings.Replace(string(doc), `"problems":"`, `"problems":"\udc00`, 1)), "application/json", 400},
+		{"declared GBK", doc, "application/json; charset=gbk", 415},
+	} {
+		r := c.api("PUT", "/api/reports/ag17/2025", tt.body, map[string]string{"If-Match": etag, "Content-Type": tt.ctype})
+		if r.status != tt.status || !han.Match(r.body) {
+			t.Errorf("%s: %d %s, want %d", tt.name, r.status, r.body, tt.status)
+		}
+	}
+	if v := c.report("ag17", 2025); v.ETag != etag {
+		t.Fatalf("a refused body changed the draft: %s → %s", etag, v.ETag)
+	}
+	bidi := sampleDoc(t, 2025)
+	bidi["sections"].(map[string]any)["problems"] = "存在的主要问题：\u202e件12"
+	r := c.save("ag17", 2025, bidi, etag)
+	if r.status != 200 || !strings.Contains(string(r.body), `"rule":"text.invisible"`) || !strings.Contains(string(r.body), "五、存在的主要问题及改进情况") {
+		t.Fatalf("a direction control in section 五: %d %s", r.status, r.body)
+	}
+	if r := c.submit("ag17", 2025, nil); r.status != 422 || !strings.Contains(string(r.body), "文字方向控制符 U+202E") {
+		t.Errorf("submitted with a direction control: %d %s", r.status, r.body)
+	}
+}
+
+// TestCrossSiteSignInRefused: an attacker's own sign-in link, with the token of the form
+// they opened, posted from their page by the victim's browser, signs nobody in — with
+// an Origin header (refused as another site's) and without one (the token is bound to a
+// cookie only the attacker's browser has).
+func TestCrossSiteSignInRefused(t *testing.T) {
+	fresh(t, agencyYAML("ag18", "辰区应急管理局", 60, 3))
+	attacker := newClient(t, "drafter@ag18.local")
+	if r := attacker.api("POST", "/api/auth/link", map[string]string{"email": "drafter@ag18.local"}, nil); r.status != http.StatusAccepted {
+		t.Fatalf("link: %d", r.status)
+	}
+	l := link(waitMail(t, "drafter@ag18.local", "/login/", 0), "/login/")
+	page := attacker.do("GET", l, nil, nil)
+	token := csrfOf(t, page.body)
+	form := []byte("csrf=" + url.QueryEscape(token))
+	for _, origin := range []string{"http://evil.example", ""} {
+		victim := newClient(t, "victim")
+		h := map[string]string{"Content-Type": "application/x-www-form-urlencoded"}
+		if origin != "" {
+			h["Origin"] = origin
+		}
+		r := victim.do("POST", l, form, h)
+		if r.status != http.StatusForbidden {
+			t.Errorf("cross-site sign-in (Origin %q): %d, want 403", origin, r.status)
+		}
+		if me := victim.api("GET", "/api/me", nil, nil); me.status != http.StatusUnauthorized {
+			t.Errorf("the victim is signed in (Origin %q): %d %s", origin, me.status, me.body)
+		}
+	}
+	// The link still works in the browser that opened it.
+	r := attacker.do("POST", l, form, map[string]string{"Content-Type": "application/x-www-form-urlencoded", "Origin": strings.TrimSuffix(webURL("/"), "/")})
+	if r.status != http.StatusSeeOther {
+		t.Errorf("sign-in in its own browser: %d %s", r.status, r.body)
 	}
 }

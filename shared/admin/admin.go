@@ -14,6 +14,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"nianbao/shared/render"
+	"nianbao/shared/report"
 	"nianbao/shared/store"
 )
 
@@ -80,6 +81,9 @@ func (f *File) check() error {
 		if strings.TrimSpace(a.Name) == "" {
 			errs = append(errs, fmt.Errorf("%s：缺少机关名称 name", where))
 		}
+		if p := report.InvisibleProblem("机关名称 name ", a.Name); p != "" {
+			errs = append(errs, fmt.Errorf("%s：%s", where, p))
+		}
 		if a.OfficeEmail != "" && !validEmail(a.OfficeEmail) {
 			errs = append(errs, fmt.Errorf("%s：office_email %q 不是有效的邮箱", where, a.OfficeEmail))
 		}
@@ -93,6 +97,9 @@ func (f *File) check() error {
 			lw := fmt.Sprintf("%s chain[%d]", where, j)
 			if strings.TrimSpace(l.Name) == "" {
 				errs = append(errs, fmt.Errorf("%s：缺少级别名称 name", lw))
+			}
+			if p := report.InvisibleProblem("级别名称 name ", l.Name); p != "" {
+				errs = append(errs, fmt.Errorf("%s：%s", lw, p))
 			}
 			if len(l.Approvers) == 0 {
 				errs = append(errs, fmt.Errorf("%s（%s）：至少要有一位审批人 approvers", lw, l.Name))
@@ -109,6 +116,9 @@ func (f *File) check() error {
 		where := fmt.Sprintf("users[%d]（%s）", i, u.Email)
 		if !validEmail(u.Email) {
 			errs = append(errs, fmt.Errorf("%s：email 不是有效的邮箱", where))
+		}
+		if p := report.InvisibleProblem("姓名 name ", u.Name); p != "" {
+			errs = append(errs, fmt.Errorf("%s：%s", where, p))
 		}
 		key := strings.ToLower(u.Email)
 		if users[key] {

@@ -40,6 +40,9 @@ func TestParseRefusesMistakes(t *testing.T) {
 		{"user of an unknown agency", "agency: demo, roles", "agency: nowhere, roles", "nowhere"},
 		{"unknown role", "roles: [drafter]", "roles: [boss]", "boss"},
 		{"negative reminders", "name: 示例区应急管理局", "name: 示例区应急管理局\n    max_reminders: -1", "负数"},
+		{"a bidi override in the agency's name", "name: 示例区应急管理局", "name: \"示例区\u202e局理管急应\"", "文字方向控制符 U+202E"},
+		{"a zero-width space in a level's name", "name: 办公室,", "name: \"办\u200b公室\",", "零宽字符 U+200B"},
+		{"a BOM in a user's name", "{ email: drafter@demo.local,", "{ email: drafter@demo.local, name: \"\ufeff起草人\",", "零宽字符 U+FEFF"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -2,6 +2,7 @@ package approval
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 )
@@ -33,14 +34,22 @@ func (s *Steps) RecordFailure(ctx context.Context, in FailInput) error {
 	comment := fmt.Sprintf("「%s」步骤失败（%s），请联系系统管理员。", stepLabel(in.Step), cause)
 	// A failed notice after publication leaves the report published: it is public, only
 	// the mail did not go out; the 办公室 is told below all the same.
-	if err := s.Life.Fail(ctx, st, comment, in.Step == "Notify", len(v.Chain)); err != nil {
-		return err
+	if err := s.Life.Fail(ctx, st, in.Step, comment, in.Step == "Notify", len(v.Chain)); err != nil {
+		return &TransientError{Err: err}
 	}
 	to := officeAddress(ag, s.OperatorEmail)
 	if !slices.Contains(to, v.SubmittedBy) {
 		to = append(to, v.SubmittedBy)
 	}
-	return s.Mail.Send(ctx, failedMessage(ag, v, to, stepLabel(in.Step), cause, s.reportURL(st)))
+	err = s.send(ctx, failedMessage(ag, v, to, stepLabel(in.Step), cause, s.reportURL(st)))
+	if err != nil && !isTransient(err) {
+		// The same mail that failed the step (a lost identity) fails here too. The
+		// failure is recorded, and the execution ends failed, which fires the
+		// operator's alarm: retrying would only record it again.
+		s.log().ErrorContext(ctx, "failure notice not sent", "agency", st.Agency, "year", st.Year, "version", st.Version, "err", err)
+		return nil
+	}
+	return err
 }
 
 // stepLabel names a state of the state machine in Chinese.
@@ -68,4 +77,9 @@ func truncate(s string, n int) string {
 		return s
 	}
 	return string(r[:n]) + "…"
+}
+
+func isTransient(err error) bool {
+	var t *TransientError
+	return errors.As(err, &t)
 }

@@ -28,5 +28,5 @@ func (s *Steps) Notify(ctx context.Context, in NotifyInput) error {
 			}
 		}
 	}
-	return s.Mail.Send(ctx, publishedMessage(ag, v, to, in.Publish.URL))
+	return s.send(ctx, publishedMessage(ag, v, to, in.Publish.URL))
 }

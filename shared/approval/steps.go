@@ -150,19 +150,52 @@ func (s *Steps) RequestApproval(ctx context.Context, in AwaitInput) error {
 		return err
 	}
 	if !created {
-		return s.Life.Rearm(ctx, got, in.Token)
+		if err := s.Life.Rearm(ctx, got, in.Token); err != nil || got.Notified {
+			return err
+		}
+		// A retry of a request whose first try stopped before the approvers were
+		// mailed (a mail failure that passes): finish what it began.
+		rp, err := s.Store.GetReport(ctx, st.Agency, st.Year)
+		if err != nil {
+			return &TransientError{Err: err}
+		}
+		if rp.Version == st.Version && rp.Status == store.StatusInReview && rp.Level == st.Level {
+			return s.notify(ctx, ag, v, got)
+		}
 	}
 	if err := s.Life.EnterLevel(ctx, st, level.Name); err != nil {
 		return err
 	}
-	return s.mailApprovers(ctx, ag, v, got, false)
+	return s.notify(ctx, ag, v, got)
+}
+
+// notify mails a new approval's links and notes it, so a retried request mails once.
+func (s *Steps) notify(ctx context.Context, ag *store.Agency, v *store.Version, a *store.Approval) error {
+	if err := s.mailApprovers(ctx, ag, v, a, false); err != nil {
+		return err
+	}
+	if err := s.Store.MarkNotified(ctx, a.ID); err != nil {
+		return &TransientError{Err: err}
+	}
+	return nil
+}
+
+// send mails a message. A failure that passes (throttling, a 5xx, the network) is a
+// TransientError, which the state machine retries with backoff; any other is returned as
+// it is, and the state machine records the step as failed.
+func (s *Steps) send(ctx context.Context, m mail.Message) error {
+	err := s.Mail.Send(ctx, m)
+	if err != nil && mail.Transient(err) {
+		return &TransientError{Err: err}
+	}
+	return err
 }
 
 func (s *Steps) mailApprovers(ctx context.Context, ag *store.Agency, v *store.Version, a *store.Approval, reminder bool) error {
 	for _, r := range a.Recipients {
 		link := links.ApprovalURL(s.BaseURL, a.ID, s.Keys.ApprovalSecret(a.ID, r.Email))
 		m := approvalMessage(ag, v, a, r.Email, link, reminder)
-		if err := s.Mail.Send(ctx, m); err != nil {
+		if err := s.send(ctx, m); err != nil {
 			return err
 		}
 	}
@@ -280,11 +313,22 @@ func (s *Steps) Return(ctx context.Context, in ReturnInput) error {
 		return fmt.Errorf("return: unknown kind %q", in.Kind)
 	}
 	ok, err := s.Life.SendBack(ctx, st, back)
-	if err != nil || !ok {
-		// !ok: a newer version took over (withdrawn and resubmitted): nothing to return.
+	if err != nil {
 		return err
 	}
-	return s.Mail.Send(ctx, m)
+	if !ok {
+		// Not in review at this version any more. Either a newer version took over
+		// (withdrawn and resubmitted): nothing to return; or this is a retry whose first
+		// try returned the report but could not mail the drafter: mail now.
+		rp, err := s.Store.GetReport(ctx, st.Agency, st.Year)
+		if err != nil {
+			return &TransientError{Err: err}
+		}
+		if rp.Version != st.Version || rp.Status != back.Status {
+			return nil
+		}
+	}
+	return s.send(ctx, m)
 }
 
 // reportURL is the drafter's page of a report in the web app.

@@ -522,11 +522,35 @@ func TestWorkflowMoves(t *testing.T) {
 		l, st, _ := newLife()
 		st.AuditFn = func(string, int, store.AuditEntry) error { return nil }
 		st.FindApprovalFn = func(string, int, int, store.LevelIndex) (*store.Approval, error) { return nil, store.ErrNotFound }
-		if err := l.Fail(ctx, e, "「通知」步骤失败", true, 2); err != nil {
+		if err := l.Fail(ctx, e, "Notify", "「通知」步骤失败", true, 2); err != nil {
 			t.Fatal(err)
 		}
 		if st.calls["UpdateStatus"] != 0 {
 			t.Error("the status of a published report was changed")
+		}
+	})
+	t.Run("a failure is recorded once", func(t *testing.T) {
+		l, st, _ := newLife()
+		failed := false
+		st.UpdateStatusFn = func(_ string, _ int, _ int, c store.ReportChange, _ string) error {
+			if failed {
+				return store.ErrConflict
+			}
+			if c.Status != store.StatusFailed || c.FailedStep != "RequestApproval" {
+				t.Errorf("change %+v", c)
+			}
+			failed = true
+			return nil
+		}
+		st.FindApprovalFn = func(string, int, int, store.LevelIndex) (*store.Approval, error) { return nil, store.ErrNotFound }
+		st.AuditFn = func(string, int, store.AuditEntry) error { return nil }
+		for i := 0; i < 3; i++ {
+			if err := l.Fail(ctx, e, "RequestApproval", "「审批」步骤失败", false, 2); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if st.calls["Audit"] != 1 {
+			t.Errorf("%d fail lines for one failure", st.calls["Audit"])
 		}
 	})
 	t.Run("a version withdrawn before its publication is not claimed", func(t *testing.T) {

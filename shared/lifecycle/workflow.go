@@ -61,15 +61,21 @@ func (l *Lifecycle) SendBack(ctx context.Context, e Execution, r Return) (ok boo
 	return true, nil
 }
 
-// Fail marks a version failed at a step, closes its waits and records it. A failed
+// Fail marks a version failed at a step, closes its waits and records it once: a
+// retried step that finds the report failed already writes nothing again. A failed
 // notice after publication (keepStatus) leaves the report published: it is public, only
 // the mail did not go out.
-func (l *Lifecycle) Fail(ctx context.Context, e Execution, comment string, keepStatus bool, levels int) error {
+func (l *Lifecycle) Fail(ctx context.Context, e Execution, step, comment string, keepStatus bool, levels int) error {
 	if !keepStatus {
 		err := l.Store.UpdateStatus(ctx, e.Agency, e.Year, e.Version, store.ReportChange{
-			Status: store.StatusFailed, Level: store.NoLevel, Comment: comment,
+			Status: store.StatusFailed, Level: store.NoLevel, Comment: comment, FailedStep: step,
 		}, Actor)
-		if err != nil && !store.IsConflict(err) {
+		switch {
+		case store.IsConflict(err):
+			// Not in review at this version: failed already (a retry), withdrawn or
+			// superseded. Either way not this failure's to record again.
+			return l.ClosePending(ctx, e.Agency, e.Year, e.Version, levels, store.ClosedEnded)
+		case err != nil:
 			return err
 		}
 	}

@@ -40,7 +40,7 @@ var Rules = []struct {
 }{
 	{RuleRowTotal, SeverityError}, {RuleResultTotal, SeverityError}, {RuleBalance, SeverityError},
 	{RuleAppealsTotal, SeverityError}, {RuleCellType, SeverityError}, {RuleDocumentShape, SeverityError},
-	{RuleSectionsRequired, SeverityError},
+	{RuleSectionsRequired, SeverityError}, {RuleInvisible, SeverityError},
 	{RuleCellBlank, SeverityWarning}, {RuleFormatYear, SeverityWarning}, {RuleOverviewLength, SeverityWarning},
 	{RuleFeeReport, SeverityWarning}, {RuleCrossCarriedOver, SeverityWarning}, {RuleCrossInForce, SeverityWarning},
 }
@@ -102,6 +102,7 @@ func Validate(doc, previous *Document) []Finding {
 		v.prev = previous
 	}
 	v.formatYear()
+	v.invisible(f)
 	for _, s := range f.Sections {
 		switch {
 		case s.Table == f.Proactive:

@@ -136,6 +136,13 @@ func (s *Store) MarkDelivered(ctx context.Context, id string) error {
 	return err
 }
 
+// MarkNotified notes that the approvers of an approval were mailed their links.
+func (s *Store) MarkNotified(ctx context.Context, id string) error {
+	_, err := s.updateApproval(ctx, id, "SET #notified = :t", "attribute_exists(PK)",
+		map[string]types.AttributeValue{":t": boolean(true)})
+	return err
+}
+
 // CloseApproval ends a pending approval without a decision (withdrawn, overdue); its
 // links then show what happened instead of the buttons.
 func (s *Store) CloseApproval(ctx context.Context, id string, reason ClosedReason) (*Approval, error) {

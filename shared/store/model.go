@@ -37,9 +37,28 @@ func (s Status) Label() string {
 	case StatusPublished:
 		return "已发布"
 	case StatusFailed:
-		return "发布失败"
+		return "流程出错"
 	}
 	return string(s)
+}
+
+// Label is the report's status in Chinese: a failure says what did not happen, by the
+// step of the workflow that failed.
+func (r *Report) Label() string {
+	if r.Status != StatusFailed {
+		return r.Status.Label()
+	}
+	switch r.FailedStep {
+	case "Publish":
+		return "发布失败"
+	case "RequestApproval", "Remind":
+		return "流程出错：审批通知未能发出"
+	case "Return":
+		return "流程出错：退回通知未能发出"
+	case "Validate":
+		return "流程出错：校验未能完成"
+	}
+	return r.Status.Label()
 }
 
 // Roles a user may hold.
@@ -124,6 +143,8 @@ type Report struct {
 	UpdatedBy    string    `dynamodbav:"updated_by"`
 	// Comment is the last return comment or failure, shown beside the form.
 	Comment string `dynamodbav:"comment"`
+	// FailedStep is the workflow's step that failed, while the status is failed.
+	FailedStep string `dynamodbav:"failed_step"`
 }
 
 // Version is a submitted version of a report: immutable once written.
@@ -215,6 +236,8 @@ type Approval struct {
 	ClosedReason ClosedReason `dynamodbav:"closed_reason"`
 	// Delivered: the decision reached the state machine (SendTaskSuccess succeeded).
 	Delivered bool `dynamodbav:"delivered"`
+	// Notified: the approvers were mailed their links (a retried request mails them once).
+	Notified bool `dynamodbav:"notified"`
 }
 
 // Recipient finds the recipient whose secret hashes to hash.

@@ -214,16 +214,18 @@ type ReportChange struct {
 	Comment   string
 	// PublishedVersion, when not 0, records the version now public.
 	PublishedVersion int
+	// FailedStep names the step that failed (StatusFailed).
+	FailedStep string
 }
 
 // UpdateStatus moves a report in review, but only while version is still the report's
 // current version: an execution of an older version (withdrawn, superseded) cannot move
 // it (ErrConflict).
 func (s *Store) UpdateStatus(ctx context.Context, agency string, year, version int, c ReportChange, by string) error {
-	expr := "SET #status = :s, #level = :l, #level_name = :ln, #comment = :c, #updated = :now, #updated_by = :by"
+	expr := "SET #status = :s, #level = :l, #level_name = :ln, #comment = :c, #failed_step = :fs, #updated = :now, #updated_by = :by"
 	vals := map[string]types.AttributeValue{
 		":s": str(string(c.Status)), ":l": num(int64(c.Level)), ":ln": str(c.LevelName), ":c": str(c.Comment),
-		":now": str(s.now().UTC().Format(timeLayout)), ":by": str(by),
+		":fs": str(c.FailedStep), ":now": str(s.now().UTC().Format(timeLayout)), ":by": str(by),
 	}
 	if c.PublishedVersion != 0 {
 		expr += ", #published_version = :pv"

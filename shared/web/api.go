@@ -84,7 +84,7 @@ func (s *Server) listReports(w http.ResponseWriter, r *http.Request) {
 	out := []reportSummary{}
 	for i := len(rs) - 1; i >= 0; i-- { // newest year first
 		rp := rs[i]
-		sum := reportSummary{Year: rp.Year, Status: string(rp.Status), StatusLabel: rp.Status.Label(), Level: rp.LevelName,
+		sum := reportSummary{Year: rp.Year, Status: string(rp.Status), StatusLabel: rp.Label(), Level: rp.LevelName,
 			Version: rp.Version, PublishedVersion: rp.PublishedVersion, Updated: bjTime(rp.Updated)}
 		if rp.PublishedVersion > 0 {
 			sum.URL = s.publishedURL(ag.ID, rp.Year)
@@ -151,7 +151,7 @@ func (s *Server) getReport(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) view(r *http.Request, ag *store.Agency, rp *store.Report) (*reportView, error) {
 	v := &reportView{
-		Agency: ag.ID, AgencyName: ag.Name, Year: rp.Year, Status: string(rp.Status), StatusLabel: rp.Status.Label(),
+		Agency: ag.ID, AgencyName: ag.Name, Year: rp.Year, Status: string(rp.Status), StatusLabel: rp.Label(),
 		LevelIndex: rp.Level, Version: rp.Version, PublishedVersion: rp.PublishedVersion, ETag: etag(rp.Rev),
 		Draft: json.RawMessage(rp.Draft), Comment: rp.Comment, Updated: bjTime(rp.Updated), UpdatedBy: rp.UpdatedBy,
 		Findings: []report.Finding{}, Versions: []store.VersionInfo{}, Timeline: []timelineEntry{},
@@ -184,14 +184,17 @@ func (s *Server) view(r *http.Request, ag *store.Agency, rp *store.Report) (*rep
 // readDocument reads a report document from a request body: strictly, and never more
 // than the limit. It answers the error itself.
 func readDocument(w http.ResponseWriter, r *http.Request) (*report.Document, bool) {
-	doc, err := report.Decode(http.MaxBytesReader(w, r.Body, maxBody))
+	body, ok := readBody(w, r, maxBody, fmt.Sprintf("报告文件过大（上限 %d KiB）。", report.MaxDocumentSize>>10))
+	if !ok {
+		return nil, false
+	}
+	doc, err := report.DecodeBytes(body)
 	if err == nil {
 		return doc, true
 	}
-	var tooBig *http.MaxBytesError
 	var de *report.DecodeError
 	switch {
-	case errors.As(err, &tooBig), errors.Is(err, report.ErrTooLarge):
+	case errors.Is(err, report.ErrTooLarge):
 		writeError(w, lifecycle.CodeTooLarge, fmt.Sprintf("报告文件过大（上限 %d KiB）。", report.MaxDocumentSize>>10))
 	case errors.As(err, &de):
 		writeJSON(w, statusOf(lifecycle.CodeUnprocessable), apiError{Error: "报告文件无效：" + de.Error(), Code: lifecycle.CodeUnprocessable,

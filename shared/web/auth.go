@@ -136,7 +136,25 @@ func (s *Server) loginPage(w http.ResponseWriter, r *http.Request) {
 			Message: "这个登录链接已使用、已过期或无效。请回到首页重新获取登录链接。", Link: "/", LinkText: "返回首页"})
 		return
 	}
-	s.page(w, r, http.StatusOK, "login", loginView{layout: layout{Title: "登录年报系统"}, Email: l.Email, CSRF: s.Keys.CSRF("login", id)})
+	// The form's token is bound to a cookie this GET sets in this browser: a token
+	// taken from another browser (an attacker's own link, posted from their page to
+	// sign the victim in to the attacker's account) does not match.
+	nonce := links.RandomSecret()
+	http.SetCookie(w, &http.Cookie{Name: loginCookie, Value: nonce, Path: "/login/", HttpOnly: true,
+		SameSite: http.SameSiteStrictMode, Secure: s.SecureCookies, MaxAge: int(links.LoginLife / time.Second)})
+	s.page(w, r, http.StatusOK, "login", loginView{layout: layout{Title: "登录年报系统"}, Email: l.Email, CSRF: s.Keys.CSRF("login", id, nonce)})
+}
+
+// loginCookie holds the nonce the sign-in form's token is bound to.
+const loginCookie = "nianbao_login"
+
+// loginToken is the sign-in form's token for this browser, or "" without its cookie.
+func (s *Server) loginToken(r *http.Request, id string) string {
+	c, err := r.Cookie(loginCookie)
+	if err != nil || !links.ValidToken(c.Value) {
+		return ""
+	}
+	return s.Keys.CSRF("login", id, c.Value)
 }
 
 func (s *Server) liveLogin(r *http.Request, id, secret string) (*store.LoginLink, bool) {
@@ -153,8 +171,8 @@ func (s *Server) liveLogin(r *http.Request, id, secret string) (*store.LoginLink
 // login uses the link up (once) and starts a session.
 func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 	id, secret := r.PathValue("id"), r.PathValue("secret")
-	r.Body = http.MaxBytesReader(w, r.Body, maxFormBody)
-	if err := r.ParseForm(); err != nil || !links.Equal(r.PostFormValue("csrf"), s.Keys.CSRF("login", id)) {
+	want := s.loginToken(r, id)
+	if err := parseForm(w, r); err != nil || want == "" || !links.Equal(r.PostFormValue("csrf"), want) {
 		s.message(w, r, http.StatusForbidden, messagePage{layout: layout{Title: "无法登录"},
 			Message: "表单已失效，请重新打开邮件中的登录链接。", Link: "/", LinkText: "返回首页"})
 		return

@@ -67,9 +67,9 @@ func (s *Server) checkSessionCSRF(r *http.Request, purpose string) bool {
 // statusText is a report's status as a clerk reads it: 审批中 names the level.
 func statusText(rp *store.Report) string {
 	if rp.Status == store.StatusInReview && rp.LevelName != "" {
-		return rp.Status.Label() + "（" + rp.LevelName + "）"
+		return rp.Label() + "（" + rp.LevelName + "）"
 	}
-	return rp.Status.Label()
+	return rp.Label()
 }
 
 // dashRow is one report on the dashboard.
@@ -201,8 +201,7 @@ func (s *Server) createReport(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	r.Body = http.MaxBytesReader(w, r.Body, maxFormBody)
-	if err := r.ParseForm(); err != nil || !s.checkSessionCSRF(r, "new") {
+	if err := parseForm(w, r); err != nil || !s.checkSessionCSRF(r, "new") {
 		s.showNewReport(w, r, u, ag, http.StatusForbidden, "表单已失效，请重新填写。")
 		return
 	}
@@ -424,7 +423,7 @@ func comments(rp *store.Report, tl []store.AuditEntry) []timelineRow {
 			Comment: e.Comment, Version: e.Version, Kind: e.Action})
 	}
 	if len(out) == 0 && rp.Comment != "" {
-		out = append(out, timelineRow{Action: rp.Status.Label(), Comment: rp.Comment, Kind: string(rp.Status)})
+		out = append(out, timelineRow{Action: rp.Label(), Comment: rp.Comment, Kind: string(rp.Status)})
 	}
 	return out
 }
@@ -619,8 +618,7 @@ func (s *Server) startingDocument(r *http.Request, ag *store.Agency, year int, f
 
 // signOut ends the session from the header's plain form.
 func (s *Server) signOut(w http.ResponseWriter, r *http.Request) {
-	r.Body = http.MaxBytesReader(w, r.Body, maxFormBody)
-	if err := r.ParseForm(); err == nil && s.checkSessionCSRF(r, "signout") {
+	if err := parseForm(w, r); err == nil && s.checkSessionCSRF(r, "signout") {
 		if !s.endSession(w, r) {
 			return
 		}

@@ -152,8 +152,7 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request) {
 
 // signinForm is the no-script path of the sign-in form: the same as POST /api/auth/link.
 func (s *Server) signinForm(w http.ResponseWriter, r *http.Request) {
-	r.Body = http.MaxBytesReader(w, r.Body, maxFormBody)
-	if err := r.ParseForm(); err != nil {
+	if err := parseForm(w, r); err != nil {
 		s.message(w, r, http.StatusBadRequest, messagePage{layout: layout{Title: "无法登录"}, Message: "表单格式不对。", Link: "/", LinkText: "返回"})
 		return
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"html/template"
 	"net/http"
+	"unicode/utf8"
 
 	"nianbao/shared/lifecycle"
 	"nianbao/shared/links"
@@ -59,7 +60,9 @@ func (s *Server) showReview(w http.ResponseWriter, r *http.Request, t *reviewTar
 	files := links.ApprovalURL("", a.ID, t.secret) + "/"
 	data.DocxHref, data.SheetHref = files+fileReportDocx, files+fileSheet
 	if r.Method == http.MethodPost && formError != "" {
-		data.Comment = r.PostFormValue("comment") // what the approver typed is not lost to an error
+		if c := r.PostFormValue("comment"); utf8.ValidString(c) {
+			data.Comment = c // what the approver typed is not lost to an error
+		}
 	}
 	if open, why := lifecycle.Open(a, s.Store.Now()); !open {
 		data.Closed, data.Decided = why, a.State == store.ApprovalDecided
@@ -113,9 +116,8 @@ func (s *Server) decide(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	a := t.approval
-	r.Body = http.MaxBytesReader(w, r.Body, maxFormBody)
-	if err := r.ParseForm(); err != nil {
-		s.showReview(w, r, t, http.StatusBadRequest, "表单内容过长或格式不对，请重新填写。", false)
+	if err := parseForm(w, r); err != nil {
+		s.showReview(w, r, t, http.StatusBadRequest, "表单内容过长、格式不对或不是 UTF-8 文字，请重新填写。", false)
 		return
 	}
 	// Separation of duties first: the link already names the approver, and the page

@@ -14,6 +14,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"runtime/debug"
 	"strconv"
 	"strings"
@@ -121,7 +122,7 @@ func (s *Server) Handler() http.Handler {
 	for _, rt := range s.routes() {
 		mux.HandleFunc(rt.pattern, rt.handler)
 	}
-	return s.recover(securityHeaders(sameSiteWrites(s.notFound(mux))))
+	return s.recover(securityHeaders(sameSiteWrites(s.sameOrigin(s.notFound(mux)))))
 }
 
 // notFound answers, in Chinese, what the mux would answer in English: an address no
@@ -191,6 +192,26 @@ func sameSiteWrites(next http.Handler) http.Handler {
 			switch r.Header.Get("Sec-Fetch-Site") {
 			case "", "same-origin", "none":
 			default:
+				writeError(w, lifecycle.CodeForbidden, "请从本系统的页面提交。")
+				return
+			}
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// sameOrigin refuses a state-changing request whose Origin is another site's. Browsers
+// send Origin with every POST (also those that send no Sec-Fetch-Site); scripts and curl
+// send none, and pass on to the handlers' own checks.
+func (s *Server) sameOrigin(next http.Handler) http.Handler {
+	own := ""
+	if u, err := url.Parse(s.BaseURL); err == nil && u.Host != "" {
+		own = u.Scheme + "://" + u.Host
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if o := r.Header.Get("Origin"); o != "" && r.Method != http.MethodGet && r.Method != http.MethodHead {
+			u, err := url.Parse(o)
+			if o == "null" || err != nil || !(strings.EqualFold(o, own) || strings.EqualFold(u.Host, r.Host)) {
 				writeError(w, lifecycle.CodeForbidden, "请从本系统的页面提交。")
 				return
 			}
@@ -328,21 +349,21 @@ func (s *Server) internal(w http.ResponseWriter, r *http.Request, err error) {
 // readJSON decodes a small JSON body strictly into v: unknown fields and trailing data
 // are errors, and an empty body is allowed when emptyOK. It answers the error itself.
 func readJSON(w http.ResponseWriter, r *http.Request, v any, emptyOK bool) bool {
-	body := http.MaxBytesReader(w, r.Body, maxFormBody)
-	dec := json.NewDecoder(body)
+	body, ok := readBody(w, r, maxFormBody, "请求体过大。")
+	if !ok {
+		return false
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	err := dec.Decode(v)
 	if err == nil && dec.More() {
 		err = errTrailing
 	}
-	var tooBig *http.MaxBytesError
 	switch {
 	case err == nil:
 		return true
 	case errors.Is(err, io.EOF) && emptyOK:
 		return true
-	case errors.As(err, &tooBig):
-		writeError(w, lifecycle.CodeTooLarge, "请求体过大。")
 	default:
 		writeError(w, lifecycle.CodeInvalid, "请求体不是有效的 JSON："+jsonProblem(err))
 	}
@@ -386,6 +407,10 @@ func jsonRequest(w http.ResponseWriter, r *http.Request) bool {
 	}
 	if strings.TrimSpace(strings.ToLower(ct)) != "application/json" {
 		writeError(w, lifecycle.CodeUnsupported, "请求须为 JSON（Content-Type: application/json）。")
+		return false
+	}
+	if p := charsetProblem(r.Header.Get("Content-Type")); p != "" {
+		writeError(w, lifecycle.CodeUnsupported, p)
 		return false
 	}
 	return true
