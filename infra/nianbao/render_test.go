@@ -1,8 +1,10 @@
 package main
 
 import (
+	"archive/zip"
 	"bytes"
 	"context"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -34,6 +36,20 @@ func TestRenderCommand(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(out, "assets", render.StylesheetName)); err != nil {
 		t.Errorf("stylesheet not beside the page: %v", err)
+	}
+	// The Word copy beside the page, linked from it.
+	docx, err := zip.OpenReader(filepath.Join(out, "report.docx"))
+	if err != nil {
+		t.Fatalf("report.docx: %v", err)
+	}
+	defer docx.Close()
+	f, err := docx.Open("word/document.xml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(f)
+	if !bytes.Contains(body, []byte("示例市示例区应急管理局")) || !bytes.Contains(page, []byte(`href="report.docx"`)) {
+		t.Error("report.docx lacks the agency, or the page does not link it")
 	}
 }
 

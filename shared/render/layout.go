@@ -71,7 +71,16 @@ type compiledKey struct {
 
 // compiledFor is the layout of a table as a document prints it.
 func compiledFor(doc *report.Document, t *report.Table) *compiledTable {
+	return compiledWith(t, columnHeadings(doc, t))
+}
+
+// columnHeadings are the column labels a document prints differently from its format
+// (an amount's unit); nil when none.
+func columnHeadings(doc *report.Document, t *report.Table) map[*report.Column]string {
 	var headings map[*report.Column]string
+	if doc == nil {
+		return nil
+	}
 	for _, c := range t.Columns {
 		if h := doc.ColumnHeading(t, c); h != c.Label {
 			if headings == nil {
@@ -80,7 +89,7 @@ func compiledFor(doc *report.Document, t *report.Table) *compiledTable {
 			headings[c] = h
 		}
 	}
-	return compiledWith(t, headings)
+	return headings
 }
 
 func compiledWith(t *report.Table, headings map[*report.Column]string) *compiledTable {

@@ -20,6 +20,7 @@ import (
 	"io/fs"
 	"strconv"
 	"strings"
+	"time"
 
 	"nianbao/shared/report"
 	"nianbao/shared/site"
@@ -103,6 +104,9 @@ type PageOptions struct {
 	// AssetBase, when set, is the URL of the assets folder instead of the relative path
 	// Place gives (e.g. "/assets/" for the approvers' review page served by the app).
 	AssetBase string
+	// Docx, when set, is the address of the report's Word copy, linked as 下载 Word 版
+	// (site.ReportDocx beside a published page or a preview).
+	Docx string
 }
 
 func (o PageOptions) stylesheet() string {
@@ -139,8 +143,9 @@ type pageView struct {
 	Preamble                    []string // 编制说明, before section 一
 	PreambleLabel               string
 	Sections                    []sectionView
-	Signature                   []string // 落款, after section 六
-	SignatureLabel              string
+	Closing                     *Closing // the 落款: the document's signature, or the agency and the date of publication
+	ClosingLabel                string
+	Docx                        string
 
 	Data   []link
 	SHA256 string
@@ -235,6 +240,7 @@ func buildPage(doc *report.Document, meta *Meta, opts PageOptions) (*pageView, e
 		FormatTitle: f.Title, FormatDocument: f.Document,
 		Preview: meta == nil,
 		NoIndex: meta == nil || place == PlacePreview,
+		Docx:    opts.Docx,
 	}
 	if place == PlaceCurrent || place == PlaceVersion {
 		year := place.yearDir()
@@ -265,7 +271,16 @@ func buildPage(doc *report.Document, meta *Meta, opts PageOptions) (*pageView, e
 		}
 	}
 	v.Preamble, v.PreambleLabel = paragraphs(doc.Sections.Preamble), report.LabelPreamble
-	v.Signature, v.SignatureLabel = doc.SignatureLines(), report.LabelSignature
+	// The 落款: a published page always prints one (dated by its publication); a draft
+	// or a version in review prints the one its document gives, if any.
+	if meta != nil {
+		c := ClosingOf(doc, meta.PublishedAt)
+		v.Closing = &c
+	} else if len(doc.SignatureLines()) > 0 {
+		c := ClosingOf(doc, time.Time{})
+		v.Closing = &c
+	}
+	v.ClosingLabel = report.LabelSignature
 	for i, s := range f.Sections {
 		sv := sectionView{ID: "s" + strconv.Itoa(i+1), Heading: s.Heading}
 		if s.Table != nil {

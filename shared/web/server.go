@@ -90,6 +90,9 @@ func (s *Server) routes() []route {
 		// The approvers' review page, from their mail.
 		{"GET /review/{id}/{secret}", s.reviewPage},
 		{"POST /review/{id}/{secret}", s.decide},
+		{"GET /review/{id}/{secret}/" + fileReportDocx, s.reviewFile(fileReportDocx)},
+		{"GET /review/{id}/{secret}/" + fileSheet, s.reviewFile(fileSheet)},
+		{"GET /review/{id}/{secret}/" + fileSheetDocx, s.reviewFile(fileSheetDocx)},
 
 		// The drafters' pages.
 		{"GET /{$}", s.home},
@@ -100,6 +103,10 @@ func (s *Server) routes() []route {
 		{"GET /reports/{agency}/{year}", s.reportPage},
 		{"GET /reports/{agency}/{year}/edit", s.editPage},
 		{"GET /reports/{agency}/{year}/status", s.statusPage},
+		// The filing copies of a submitted version (filing.go).
+		{"GET /reports/{agency}/{year}/versions/{n}/" + fileReportDocx, s.versionFile(fileReportDocx)},
+		{"GET /reports/{agency}/{year}/versions/{n}/" + fileSheet, s.versionFile(fileSheet)},
+		{"GET /reports/{agency}/{year}/versions/{n}/" + fileSheetDocx, s.versionFile(fileSheetDocx)},
 
 		// Files.
 		{"GET /assets/", http.StripPrefix("/assets/", http.FileServerFS(render.Assets())).ServeHTTP},
