@@ -70,6 +70,9 @@ type Finding struct {
 	Message  string   `json:"message"`
 	Expected any      `json:"expected"`
 	Actual   any      `json:"actual"`
+	// Cells are the cells a rule over several cells adds up (requests.balance: the
+	// column's 一、二、三 and 四), so that a form can mark them all, not only Path.
+	Cells []string `json:"cells,omitempty"`
 }
 
 // Result is the outcome of a validation, as `nianbao validate` and the API print it.
@@ -456,8 +459,10 @@ func (v *validator) balance(t *Table, vs *values) {
 			continue
 		}
 		v.add(RuleBalance, SeverityError, cellPath(t, rr.forward, c), left, right,
-			"表%s「%s」列不平衡：第一项加第二项之和（%d + %d = %d）应等于第三项加第四项之和（（七）总计 %d + 结转下年度 %d = %d），相差 %d。",
+			"表%s「%s」列不平衡：第一项加第二项之和（%d + %d = %d）应等于第三项加第四项之和（总计 %d + 结转下年度 %d = %d），相差 %d。",
 			t.Number, c.Label, nw, co, left, tot, cf, right, abs(left-right))
+		v.findings[len(v.findings)-1].Cells = []string{
+			cellPath(t, rr.new, c), cellPath(t, rr.carried, c), cellPath(t, rr.total, c), cellPath(t, rr.forward, c)}
 	}
 }
 

@@ -116,7 +116,7 @@ func (s *Server) dashboard(w http.ResponseWriter, r *http.Request, u *store.User
 		rp := &rs[i]
 		row := dashRow{
 			Year: rp.Year, Status: statusText(rp), StatusClass: string(rp.Status), Version: rp.Version,
-			Published: rp.PublishedVersion, Updated: render.DateTime(rp.Updated), UpdatedBy: rp.UpdatedBy,
+			Published: rp.PublishedVersion, Updated: render.DateTime(rp.Updated), UpdatedBy: actorName(rp.UpdatedBy),
 			Href: reportPath(ag.ID, rp.Year),
 			Late: rp.PublishedVersion == 0 && daysBetween(now, deadline(rp.Year)) < 0,
 		}
@@ -377,6 +377,15 @@ var actionLabels = map[string]string{
 	store.ActionCorrected: "更正",
 }
 
+// actorName is who did something as a page shows it: the workflow's own actions (the
+// record's lifecycle.Actor) are 「系统」's.
+func actorName(a string) string {
+	if a == lifecycle.Actor {
+		return "系统"
+	}
+	return a
+}
+
 func actionLabel(a string) string {
 	if l, ok := actionLabels[a]; ok {
 		return l
@@ -389,7 +398,7 @@ func actionLabel(a string) string {
 func timelineRows(tl []store.AuditEntry) []timelineRow {
 	var out []timelineRow
 	for _, e := range tl {
-		row := timelineRow{At: render.DateTime(e.At), Actor: e.Actor, Action: actionLabel(e.Action), Level: e.Level,
+		row := timelineRow{At: render.DateTime(e.At), Actor: actorName(e.Actor), Action: actionLabel(e.Action), Level: e.Level,
 			Comment: e.Comment, Version: e.Version, Count: max(1, e.Count), Kind: e.Action}
 		if n := len(out); n > 0 && e.Action == store.ActionSave && out[n-1].Kind == store.ActionSave && out[n-1].Actor == e.Actor {
 			out[n-1].Count += row.Count
@@ -419,7 +428,7 @@ func comments(rp *store.Report, tl []store.AuditEntry) []timelineRow {
 		if e.Version != rp.Version || rp.Version == 0 || e.Comment == "" || !commentActions[e.Action] {
 			continue
 		}
-		out = append(out, timelineRow{At: render.DateTime(e.At), Actor: e.Actor, Action: actionLabel(e.Action), Level: e.Level,
+		out = append(out, timelineRow{At: render.DateTime(e.At), Actor: actorName(e.Actor), Action: actionLabel(e.Action), Level: e.Level,
 			Comment: e.Comment, Version: e.Version, Kind: e.Action})
 	}
 	if len(out) == 0 && rp.Comment != "" {
@@ -535,9 +544,9 @@ func levels(rp *store.Report, chain []store.Level, tl []store.AuditEntry) []leve
 		case store.ActionRemind:
 			lv.State, lv.Class = "待审批（已催办）", "waiting"
 		case store.ActionApprove:
-			lv.State, lv.Class, lv.By, lv.At, lv.Comment = "已同意", "approved", e.Actor, render.DateTime(e.At), e.Comment
+			lv.State, lv.Class, lv.By, lv.At, lv.Comment = "已同意", "approved", actorName(e.Actor), render.DateTime(e.At), e.Comment
 		case store.ActionReturn:
-			lv.State, lv.Class, lv.By, lv.At, lv.Comment = "已退回", "returned", e.Actor, render.DateTime(e.At), e.Comment
+			lv.State, lv.Class, lv.By, lv.At, lv.Comment = "已退回", "returned", actorName(e.Actor), render.DateTime(e.At), e.Comment
 		case store.ActionOverdue:
 			lv.State, lv.Class, lv.At = "逾期未审批，已退回", "returned", render.DateTime(e.At)
 		case store.ActionAttest:

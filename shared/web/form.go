@@ -78,6 +78,7 @@ type formCell struct {
 	Colspan int
 	Rowspan int
 	Class   string
+	Col     string // a column's own header: the column's id (the form marks a column by it)
 	Input   *formInput
 }
 
@@ -244,6 +245,9 @@ func formHead(t *report.Table, b *report.Block, rowDepth int) [][]formCell {
 			c := formCell{TH: true, Text: h.Label, Scope: "col", Colspan: h.Leaves(), Rowspan: 1}
 			if len(h.Children) == 0 {
 				c.Rowspan = depth - level
+				if h.Column != nil {
+					c.Col = h.Column.ID
+				}
 			} else {
 				c.Scope = "colgroup"
 			}

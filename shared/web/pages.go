@@ -21,6 +21,7 @@ var files embed.FS
 var pageTemplates = template.Must(template.New("").Funcs(template.FuncMap{
 	"datetime": render.DateTime,
 	"add":      func(a, b int) int { return a + b },
+	"actor":    actorName,
 	// The facts a page prints that are defined elsewhere, once.
 	"attestation":        func() string { return lifecycle.Attestation },
 	"attestationNeeded":  func() string { return lifecycle.AttestationNeeded },

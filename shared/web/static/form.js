@@ -217,6 +217,7 @@ function start(form) {
 
   function clearMarks() {
     for (const m of form.querySelectorAll('.cell-msg')) m.remove();
+    for (const el of form.querySelectorAll('.in-rule')) el.classList.remove('in-rule');
     for (const el of form.querySelectorAll('[aria-invalid], .has-warning')) {
       el.removeAttribute('aria-invalid');
       el.classList.remove('has-warning');
@@ -248,7 +249,7 @@ function start(form) {
 
   function listItem(f) {
     const li = document.createElement('li');
-    const el = byPath.get(f.path);
+    const el = anchorOf(f);
     if (el) {
       const a = document.createElement('a');
       a.href = '#' + el.id;
@@ -266,16 +267,19 @@ function start(form) {
   }
 
   function renderFindings() {
-    const all = [...localErrors, ...findings];
+    const all = [...localErrors, ...oneMessagePerMistake(findings)];
     clearMarks();
     for (const f of all) {
-      const el = byPath.get(f.path);
+      const el = anchorOf(f);
       if (el) mark(el, f);
+      markRuleCells(f);
     }
     const errors = all.filter((f) => f.severity === 'error');
     const warnings = all.filter((f) => f.severity !== 'error');
     const box = $('findings');
-    box.hidden = all.length === 0;
+    // The box keeps its place and its size (app.css): typing never moves the page.
+    $('findings-none').hidden = all.length !== 0;
+    $('findings-none').textContent = '没有发现问题。';
     const fill = (holder, list, title) => {
       holder.replaceChildren();
       if (list.length === 0) return;
@@ -292,13 +296,72 @@ function start(form) {
   }
 
   function updateSubmit() {
-    const errors = localErrors.length + findings.filter((f) => f.severity === 'error').length;
+    const errors = localErrors.length + oneMessagePerMistake(findings).filter((f) => f.severity === 'error').length;
     let why = '';
     if (!checked) why = '正在校验……';
     else if (errors > 0) why = `有 ${errors} 处错误，改正后才能提交。`;
     else if (inConflict) why = '请先处理与他人修改的冲突。';
     submitBtn.disabled = why !== '' || submitting;
     submitWhy.textContent = why;
+  }
+
+  // --- where a finding belongs ---------------------------------------------------------
+
+  // The cell the clerk typed in last: a rule over a column (table 三's balance) speaks
+  // to it, not to a cell of the column whose number may well be right.
+  let lastTyped = null;
+
+  // reach is a cell with every cell it is computed from, all the way down.
+  function reach(el, out = new Set()) {
+    if (!el || out.has(el)) return out;
+    out.add(el);
+    if (el.dataset.sum) for (const p of el.dataset.sum.split(' ')) reach(byPath.get(p), out);
+    return out;
+  }
+
+  // ruleCells are the elements of the cells a finding over several cells adds up.
+  function ruleCells(f) {
+    return (f.cells || []).map((p) => byPath.get(p)).filter(Boolean);
+  }
+
+  // anchorOf is where a finding's note goes and where the list at the top jumps: the
+  // cell just typed when the rule adds it up (directly or through a 总计), else the
+  // rule's first cell, else the finding's own path.
+  function anchorOf(f) {
+    const cs = ruleCells(f);
+    if (cs.length === 0) return byPath.get(f.path);
+    const involved = new Set();
+    for (const c of cs) reach(c, involved);
+    if (lastTyped && involved.has(lastTyped)) return lastTyped;
+    return cs.find((c) => !c.readOnly) || cs[0];
+  }
+
+  // markRuleCells marks a rule's column: the cells it adds up and their column header.
+  function markRuleCells(f) {
+    for (const c of ruleCells(f)) {
+      c.classList.add('in-rule');
+      const th = c.closest('table')?.querySelector(`thead th[data-col="${c.dataset.col}"]`);
+      if (th) th.classList.add('in-rule');
+    }
+  }
+
+  // oneMessagePerMistake keeps a typo to its one cell.type message at the cell typed:
+  // the server never saw the text (the cell went as blank), so what it says about that
+  // cell, about a 总计 computed from it, or about a rule adding either, is an echo.
+  function oneMessagePerMistake(list) {
+    const bad = editable.filter((c) => {
+      const v = normalize(c.value);
+      return v !== '' && (!NUMBER.test(v) || v.length > 40);
+    });
+    if (bad.length === 0) return list;
+    const spoiled = new Set(bad);
+    for (const c of computed) {
+      for (const a of reach(c)) if (bad.includes(a)) spoiled.add(c);
+    }
+    return list.filter((f) => {
+      if (spoiled.has(byPath.get(f.path))) return false;
+      return !ruleCells(f).some((c) => spoiled.has(c));
+    });
   }
 
   function localFindings(bad) {
@@ -555,6 +618,7 @@ function start(form) {
 
   form.addEventListener('input', (e) => {
     if (e.target === reasonEl) return;
+    if (e.target.matches('input.cell')) lastTyped = e.target;
     changed();
   });
   form.addEventListener('change', (e) => {
@@ -567,10 +631,7 @@ function start(form) {
     }
     if (e.target !== reasonEl && !inConflict && isDirty()) scheduleSave(300); // leaving a field saves soon
   });
-  for (const c of editable) {
-    // A cell holds 0 to start: typing replaces it rather than making 05.
-    c.addEventListener('focus', () => c.select());
-  }
+  selectWholeNumbers();
   form.addEventListener('keydown', (e) => {
     if (e.key === 'Enter' && e.target.matches('input:not(.cell)')) {
       e.preventDefault(); // a line of text: Enter must not submit the report
@@ -595,6 +656,19 @@ function start(form) {
       e.returnValue = '';
     }
   });
+
+  // selectWholeNumbers: every focus and every click of a number cell selects all of it,
+  // so typing replaces the number: a second click into a focused cell holding 120 and
+  // typing 130 gives 130, never 130120.
+  function selectWholeNumbers() {
+    for (const c of editable) {
+      c.addEventListener('focus', () => c.select());
+      c.addEventListener('mouseup', (e) => {
+        e.preventDefault(); // the mouseup would place the caret after focus selected all
+        c.select();
+      });
+    }
+  }
 
   // --- start ----------------------------------------------------------------------------
 
