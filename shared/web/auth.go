@@ -70,11 +70,12 @@ func (s *Server) requestLogin(w http.ResponseWriter, r *http.Request) {
 	}
 	var in struct {
 		Email string `json:"email"`
+		Next  string `json:"next"` // where to return after signing in (returnpath.go)
 	}
 	if !readJSON(w, r, &in, false) {
 		return
 	}
-	ok, err := s.sendLoginLink(r, in.Email)
+	ok, err := s.sendLoginLink(r, in.Email, in.Next)
 	switch {
 	case err != nil:
 		s.internal(w, r, err)
@@ -85,9 +86,9 @@ func (s *Server) requestLogin(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// sendLoginLink mails a sign-in link to a known user; ok is false when the address is
-// not an address at all.
-func (s *Server) sendLoginLink(r *http.Request, email string) (ok bool, err error) {
+// sendLoginLink mails a sign-in link to a known user, returning to next after sign-in;
+// ok is false when the address is not an address at all.
+func (s *Server) sendLoginLink(r *http.Request, email, next string) (ok bool, err error) {
 	addr, err := mail.ParseAddress(strings.TrimSpace(email))
 	if err != nil || addr.Name != "" {
 		return false, nil
@@ -114,7 +115,7 @@ func (s *Server) sendLoginLink(r *http.Request, email string) (ok bool, err erro
 	}); err != nil {
 		return false, err
 	}
-	link := links.LoginURL(s.BaseURL, id, secret)
+	link := withNext(links.LoginURL(s.BaseURL, id, secret), next)
 	use := "打开链接后点击「登录」。链接 " + links.Lifetime(links.LoginLife) + "内有效，只能使用一次。"
 	return true, s.Mail.Send(r.Context(), nbmail.Message{
 		To:      []string{u.Email},
@@ -204,7 +205,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		Secure: s.SecureCookies, Expires: now.Add(links.SessionLife),
 	})
 	s.log().InfoContext(r.Context(), "signed in", "email", l.Email, "ip", clientIP(r))
-	http.Redirect(w, r, "/", http.StatusSeeOther)
+	http.Redirect(w, r, afterSignIn(r), http.StatusSeeOther)
 }
 
 func (s *Server) logout(w http.ResponseWriter, r *http.Request) {

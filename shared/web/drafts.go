@@ -26,7 +26,7 @@ func (s *Server) drafterPage(w http.ResponseWriter, r *http.Request, agencyID st
 			s.internal(w, r, err)
 			return nil, nil, false
 		}
-		s.page(w, r, http.StatusUnauthorized, "home", homePage{layout: layout{Title: "登录"}, Error: "请先登录。"})
+		s.page(w, r, http.StatusUnauthorized, "home", homePage{layout: layout{Title: "登录"}, Error: "请先登录。", Next: returnPath(r)})
 		return nil, nil, false
 	}
 	if agencyID == "" {

@@ -120,7 +120,7 @@ func (s *Server) versionFile(file string) http.HandlerFunc {
 				s.internal(w, r, err)
 				return
 			}
-			s.page(w, r, statusOf(lifecycle.CodeUnauthorized), "home", homePage{layout: layout{Title: "登录"}, Error: "请先登录。"})
+			s.page(w, r, statusOf(lifecycle.CodeUnauthorized), "home", homePage{layout: layout{Title: "登录"}, Error: "请先登录。", Next: returnPath(r)})
 			return
 		}
 		year, ok := yearOf(r)

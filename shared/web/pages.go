@@ -59,6 +59,7 @@ type messagePage struct {
 type homePage struct {
 	layout
 	Error string
+	Next  string // the page to return to after signing in (returnpath.go)
 }
 
 // loginPage is the sign-in button a sign-in link opens.
@@ -157,7 +158,7 @@ func (s *Server) signinForm(w http.ResponseWriter, r *http.Request) {
 		s.message(w, r, http.StatusBadRequest, messagePage{layout: layout{Title: "无法登录"}, Message: "表单格式不对。", Link: "/", LinkText: "返回"})
 		return
 	}
-	ok, err := s.sendLoginLink(r, r.PostFormValue("email"))
+	ok, err := s.sendLoginLink(r, r.PostFormValue("email"), r.PostFormValue("next"))
 	switch {
 	case err != nil:
 		s.internal(w, r, err)
