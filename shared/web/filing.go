@@ -9,7 +9,6 @@ import (
 
 	"nianbao/shared/filing"
 	"nianbao/shared/lifecycle"
-	"nianbao/shared/links"
 	"nianbao/shared/render"
 	"nianbao/shared/report"
 	"nianbao/shared/store"
@@ -168,7 +167,7 @@ func (s *Server) reviewFile(file string) http.HandlerFunc {
 			s.refuse(w, r, nil, lifecycle.CodeForbidden, "这个审批链接不能查看这份报告的备案材料。")
 			return
 		}
-		link := links.ApprovalURL("", a.ID, t.secret)
+		link := t.pagePath()
 		s.serveFiling(w, r, f, file, link+"/", link, "返回审批页", layout{Title: filing.SheetTitle, AgencyName: f.agency.Name})
 	}
 }

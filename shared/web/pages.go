@@ -85,6 +85,7 @@ type reviewView struct {
 	Error       string
 	Diff        *versionDiff
 	PrevVersion int
+	Chain       *reviewChain // the levels before this one and earlier returns (chain.go)
 	CSRF        string
 	// The filing copies of the approval's version (filing.go).
 	DocxHref  string
@@ -145,8 +146,7 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if !lifecycle.MayDraft(u, u.Agency) {
-		s.message(w, r, http.StatusOK, messagePage{layout: layout{Title: "政府信息公开工作年度报告", User: u, SignOut: s.sessionCSRF(r, "signout")},
-			Message: "您的账号用于审批：请打开审批邮件中的链接。需要起草报告的，请联系管理员开通起草权限。"})
+		s.approverHome(w, r, u) // 「待我审批」 (mine.go)
 		return
 	}
 	s.dashboard(w, r, u)

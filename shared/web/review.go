@@ -24,6 +24,9 @@ type reviewTarget struct {
 // all look the same to the visitor: a link that does not work.
 func (s *Server) target(r *http.Request) (*reviewTarget, bool) {
 	id, secret := r.PathValue("id"), r.PathValue("secret")
+	if secret == "" {
+		return s.ownApproval(r, id) // /approvals/{id}: a signed-in approver's own (mine.go)
+	}
 	if !links.ValidToken(id) || !links.ValidToken(secret) {
 		return nil, false
 	}
@@ -57,7 +60,7 @@ func (s *Server) reviewPage(w http.ResponseWriter, r *http.Request) {
 func (s *Server) showReview(w http.ResponseWriter, r *http.Request, t *reviewTarget, status int, formError string, justDecided bool) {
 	a := t.approval
 	data := reviewView{layout: layout{Title: "审批：" + a.LevelName}, Approval: a, Recipient: t.recipient, Error: formError, JustDecided: justDecided}
-	files := links.ApprovalURL("", a.ID, t.secret) + "/"
+	files := t.pagePath() + "/"
 	data.DocxHref, data.SheetHref = files+fileReportDocx, files+fileSheet
 	if r.Method == http.MethodPost && formError != "" {
 		if c := r.PostFormValue("comment"); utf8.ValidString(c) {
@@ -95,6 +98,10 @@ func (s *Server) showReview(w http.ResponseWriter, r *http.Request, t *reviewTar
 	data.Article = template.HTML(article.String()) // rendered by our own html/template: escaped
 	data.Warnings = report.Validate(doc, s.Life.Previous(r.Context(), a.Agency, a.Year))
 	data.Diff, data.PrevVersion = s.reviewDiff(r, a, doc)
+	if data.Chain, err = s.chainSoFar(r, a, v); err != nil {
+		s.internal(w, r, err)
+		return
+	}
 	if err := s.Life.MayDecide(r.Context(), a, t.recipient); err != nil {
 		e, ok := lifecycle.AsError(err)
 		if !ok {
@@ -145,7 +152,7 @@ func (s *Server) decide(w http.ResponseWriter, r *http.Request) {
 	}
 	switch lifecycle.ErrorCode(err) {
 	case "":
-		http.Redirect(w, r, links.ApprovalURL("", a.ID, t.secret)+"?done=1", http.StatusSeeOther)
+		http.Redirect(w, r, t.pagePath()+"?done=1", http.StatusSeeOther)
 	case lifecycle.CodeUnprocessable:
 		e, _ := lifecycle.AsError(err)
 		s.showReview(w, r, t, http.StatusUnprocessableEntity, e.Message, false)

@@ -93,6 +93,12 @@ func (s *Server) routes() []route {
 		{"GET /review/{id}/{secret}/" + fileReportDocx, s.reviewFile(fileReportDocx)},
 		{"GET /review/{id}/{secret}/" + fileSheet, s.reviewFile(fileSheet)},
 		{"GET /review/{id}/{secret}/" + fileSheetDocx, s.reviewFile(fileSheetDocx)},
+		// The same page for a signed-in approver, from 「待我审批」 (mine.go).
+		{"GET /approvals/{id}", s.signedInApprover(s.reviewPage)},
+		{"POST /approvals/{id}", s.signedInApprover(s.decide)},
+		{"GET /approvals/{id}/" + fileReportDocx, s.signedInApprover(s.reviewFile(fileReportDocx))},
+		{"GET /approvals/{id}/" + fileSheet, s.signedInApprover(s.reviewFile(fileSheet))},
+		{"GET /approvals/{id}/" + fileSheetDocx, s.signedInApprover(s.reviewFile(fileSheetDocx))},
 
 		// The drafters' pages.
 		{"GET /{$}", s.home},
