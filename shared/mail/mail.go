@@ -54,6 +54,17 @@ type SES struct {
 	From   string
 }
 
+// htmlDocument makes a message's HTML a document of its own, with a viewport, so that it
+// reads on a phone at the phone's width.
+func htmlDocument(body string) string {
+	if strings.HasPrefix(strings.TrimSpace(strings.ToLower(body)), "<!doctype") {
+		return body
+	}
+	return `<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8">` +
+		`<meta name="viewport" content="width=device-width, initial-scale=1"></head>` +
+		`<body style="font-size:16px;line-height:1.6;overflow-wrap:anywhere">` + body + `</body></html>`
+}
+
 // Send sends one message to all its recipients.
 func (s *SES) Send(ctx context.Context, m Message) error {
 	if err := m.check(); err != nil {
@@ -61,7 +72,7 @@ func (s *SES) Send(ctx context.Context, m Message) error {
 	}
 	body := &types.Body{Text: &types.Content{Data: aws.String(m.Text), Charset: aws.String("UTF-8")}}
 	if m.HTML != "" {
-		body.Html = &types.Content{Data: aws.String(m.HTML), Charset: aws.String("UTF-8")}
+		body.Html = &types.Content{Data: aws.String(htmlDocument(m.HTML)), Charset: aws.String("UTF-8")}
 	}
 	_, err := s.Client.SendEmail(ctx, &sesv2.SendEmailInput{
 		FromEmailAddress: aws.String(s.From),

@@ -141,7 +141,7 @@ func (s *SMTP) compose(m Message) []byte {
 	b.WriteString("--" + boundary + "\r\n")
 	part("text/plain", m.Text)
 	b.WriteString("--" + boundary + "\r\n")
-	part("text/html", m.HTML)
+	part("text/html", htmlDocument(m.HTML))
 	b.WriteString("--" + boundary + "--\r\n")
 	return b.Bytes()
 }

@@ -237,17 +237,19 @@ func editable(rp *store.Report) bool { return rp.Status != store.StatusInReview 
 
 // editView is the drafting form page.
 type editView struct {
-	Agency     string
-	Year       int
-	Report     *store.Report
-	StatusText string
-	Form       *formView
-	ETag       string
-	StatusHref string
-	FormatWarn string
-	Correction bool // published: a submission is a correction and needs its reason
-	Comments   []timelineRow
-	PublicURL  string
+	Agency      string
+	Year        int
+	Report      *store.Report
+	StatusText  string
+	Form        *formView
+	ETag        string
+	StatusHref  string
+	FormatWarn  string
+	Correction  bool // published: a submission is a correction and needs its reason
+	Comments    []timelineRow
+	PublicURL   string
+	NextLevel   string // who a submission goes to first (preview.go)
+	PreviewHref string
 }
 
 // reportPage is the report's own address (the one mail links to): the form while the
@@ -341,6 +343,7 @@ func (s *Server) showForm(w http.ResponseWriter, r *http.Request, rq *reportRequ
 	v := &editView{
 		Agency: ag.ID, Year: year, Report: rp, StatusText: statusText(rp), Form: buildForm(doc), ETag: etag(rp.Rev),
 		StatusHref: reportPath(ag.ID, year) + "/status", Correction: rp.PublishedVersion > 0,
+		NextLevel: firstLevel(ag), PreviewHref: reportPath(ag.ID, year) + "/preview",
 	}
 	if want := report.ForYear(year); want != doc.Spec() {
 		v.FormatWarn = fmt.Sprintf("%d 年度报告应使用 %s 的格式（%s），本报告使用的是 %s（%s）。", year, want.Document, want.ID, doc.Spec().Document, doc.Spec().ID)
@@ -465,6 +468,8 @@ type statusView struct {
 	// The filing copies of the newest version (filing.go).
 	DocxHref  string
 	SheetHref string
+	// Submitted: the page right after 提交审批 says what happened.
+	Submitted string
 }
 
 type versionRow struct {
@@ -505,6 +510,9 @@ func (s *Server) showStatus(w http.ResponseWriter, r *http.Request, rq *reportRe
 			return
 		}
 		v.Levels = levels(rp, ver.Chain, tl)
+		if r.URL.Query().Get("submitted") == "1" && rp.Status == store.StatusInReview && int(rp.Level) >= 0 && int(rp.Level) < len(ver.Chain) {
+			v.Submitted = "已提交，已通知 " + levelWho(ver.Chain[rp.Level]) + " 审批。"
+		}
 		files := versionPath(ag.ID, rp.Year, rp.Version) + "/"
 		v.DocxHref, v.SheetHref = files+fileReportDocx, files+fileSheet
 	}
@@ -552,6 +560,10 @@ func levels(rp *store.Report, chain []store.Level, tl []store.AuditEntry) []leve
 		case store.ActionAttest:
 			lv.Attest = true
 		}
+	}
+	if i := int(rp.Level); rp.Status == store.StatusInReview && i >= 0 && i < len(out) && out[i].Class == "todo" {
+		// Submitted a moment ago: the workflow is mailing the level.
+		out[i].State, out[i].Class = "待审批（正在通知）", "waiting"
 	}
 	if rp.Status == store.StatusDraft {
 		// Withdrawn: the waits of the version ended without a decision.

@@ -81,6 +81,7 @@ type reviewView struct {
 	Decided     bool   // Closed by a decision: the page lists it
 	NotYours    string // why this approver may not decide this version (separation of duties)
 	JustDecided bool
+	DecidedText string // the confirmation: whose report, what happens next (chain.go)
 	Comment     string // the approver's comment, kept when the form comes back with an error
 	Error       string
 	Diff        *versionDiff

@@ -67,6 +67,9 @@ func (s *Server) showReview(w http.ResponseWriter, r *http.Request, t *reviewTar
 			data.Comment = c // what the approver typed is not lost to an error
 		}
 	}
+	if justDecided && a.State == store.ApprovalDecided {
+		data.DecidedText = s.decidedMessage(r, a)
+	}
 	if open, why := lifecycle.Open(a, s.Store.Now()); !open {
 		data.Closed, data.Decided = why, a.State == store.ApprovalDecided
 		s.page(w, r, status, "review", data)

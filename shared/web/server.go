@@ -109,6 +109,7 @@ func (s *Server) routes() []route {
 		{"GET /reports/{agency}/{year}", s.reportPage},
 		{"GET /reports/{agency}/{year}/edit", s.editPage},
 		{"GET /reports/{agency}/{year}/status", s.statusPage},
+		{"GET /reports/{agency}/{year}/preview", s.previewPage},
 		// The filing copies of a submitted version (filing.go).
 		{"GET /reports/{agency}/{year}/versions/{n}/" + fileReportDocx, s.versionFile(fileReportDocx)},
 		{"GET /reports/{agency}/{year}/versions/{n}/" + fileSheet, s.versionFile(fileSheet)},

@@ -568,6 +568,37 @@ function start(form) {
 
   // --- submitting -------------------------------------------------------------------
 
+  // confirmSubmit shows the saved draft as approvers and the public will read it, and
+  // who gets it next, and resolves to whether the clerk confirmed.
+  async function confirmSubmit() {
+    const dialog = $('preview');
+    const body = $('preview-body');
+    let html;
+    try {
+      const res = await fetch(form.dataset.previewUrl, { headers: { Accept: 'text/html' } });
+      if (!res.ok) throw new Error(String(res.status));
+      html = await res.text();
+    } catch (err) {
+      showError('无法生成预览，请稍后再试。');
+      return false;
+    }
+    // The server's own rendering of the report (html/template, escaped), as published.
+    body.innerHTML = html;
+    return new Promise((resolve) => {
+      const done = (ok) => {
+        dialog.removeEventListener('close', onClose);
+        dialog.close();
+        resolve(ok);
+      };
+      const onClose = () => done(false);
+      dialog.addEventListener('close', onClose);
+      for (const b of dialog.querySelectorAll('#confirm-submit, [data-confirm]')) b.onclick = () => done(true);
+      for (const b of dialog.querySelectorAll('#cancel-submit, [data-cancel]')) b.onclick = () => done(false);
+      dialog.showModal();
+      $('confirm-submit').focus();
+    });
+  }
+
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
     if (submitBtn.disabled) return;
@@ -587,6 +618,10 @@ function start(form) {
     updateSubmit();
     try {
       if (!(await save())) return;
+      if (!(await confirmSubmit())) {
+        setState(`已保存 ${now()}，尚未提交。`, 'ok');
+        return;
+      }
       setState('正在提交……');
       // If-Match: the version submitted is the draft this clerk saved and checked, not one
       // another tab or clerk saved in between.
@@ -599,7 +634,7 @@ function start(form) {
         dropLocal();
         savedJSON = buildDoc().json;
         setState('已提交审批。', 'ok');
-        window.location.assign(form.dataset.statusUrl);
+        window.location.assign(form.dataset.statusUrl + '?submitted=1');
         return;
       }
       setState('没有提交。', 'error');
