@@ -66,10 +66,27 @@ func (s *Server) checkSessionCSRF(r *http.Request, purpose string) bool {
 
 // statusText is a report's status as a clerk reads it: 审批中 names the level.
 func statusText(rp *store.Report) string {
+	if correcting(rp) {
+		return "已发布（有未提交的更正）"
+	}
 	if rp.Status == store.StatusInReview && rp.LevelName != "" {
 		return rp.Label() + "（" + rp.LevelName + "）"
 	}
 	return rp.Label()
+}
+
+// correcting: a published report with a newer draft not submitted yet. It is still the
+// published report the public reads.
+func correcting(rp *store.Report) bool {
+	return rp.Status == store.StatusDraft && rp.PublishedVersion > 0
+}
+
+// statusClass is the badge class of a report's status.
+func statusClass(rp *store.Report) string {
+	if correcting(rp) {
+		return string(store.StatusPublished)
+	}
+	return string(rp.Status)
 }
 
 // dashRow is one report on the dashboard.
@@ -115,7 +132,7 @@ func (s *Server) dashboard(w http.ResponseWriter, r *http.Request, u *store.User
 	for i := len(rs) - 1; i >= 0; i-- {
 		rp := &rs[i]
 		row := dashRow{
-			Year: rp.Year, Status: statusText(rp), StatusClass: string(rp.Status), Version: rp.Version,
+			Year: rp.Year, Status: statusText(rp), StatusClass: statusClass(rp), Version: rp.Version,
 			Published: rp.PublishedVersion, Updated: render.DateTime(rp.Updated), UpdatedBy: actorName(rp.UpdatedBy),
 			Href: reportPath(ag.ID, rp.Year),
 			Late: rp.PublishedVersion == 0 && daysBetween(now, deadline(rp.Year)) < 0,

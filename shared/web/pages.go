@@ -19,9 +19,10 @@ import (
 var files embed.FS
 
 var pageTemplates = template.Must(template.New("").Funcs(template.FuncMap{
-	"datetime": render.DateTime,
-	"add":      func(a, b int) int { return a + b },
-	"actor":    actorName,
+	"datetime":    render.DateTime,
+	"add":         func(a, b int) int { return a + b },
+	"actor":       actorName,
+	"statusClass": statusClass,
 	// The facts a page prints that are defined elsewhere, once.
 	"attestation":        func() string { return lifecycle.Attestation },
 	"attestationNeeded":  func() string { return lifecycle.AttestationNeeded },
