@@ -87,7 +87,7 @@ func TestBrowserPrintedParts(t *testing.T) {
 	}
 
 	p.waitTrue("submit to be enabled", `!document.getElementById("submit-btn").disabled`, 10*time.Second)
-	p.clickAndLoad("#submit-btn", "/status")
+	p.submitReport("")
 	for _, who := range []string{"section", "office", "director"} {
 		a := newApprover(t, who+"@"+ag+".local")
 		if r := a.decide(a.reviewLink(1), "approve", "", who == "office"); r.status != http.StatusSeeOther {

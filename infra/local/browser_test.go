@@ -43,8 +43,8 @@ func TestBrowserDraftApprovePublish(t *testing.T) {
 
 	p.clickAndLoad(`a[href="/reports/new"]`, "/reports/new")
 	p.eval(fmt.Sprintf(`(() => { const s = document.getElementById("year"); s.value = "%d"; s.dispatchEvent(new Event("change")); return "" })()`, browserYear))
-	if txt := p.eval(`document.getElementById("format-warn").textContent`); !strings.Contains(txt, "gip-2021") {
-		t.Errorf("the new-report page does not name the year's format: %q", txt)
+	if txt := p.eval(`document.getElementById("format-warn").textContent`); !strings.Contains(txt, "〔2021〕30号") || strings.Contains(txt, "gip-") {
+		t.Errorf("the new-report page does not name the year's format as people know it, or shows the internal code: %q", txt)
 	}
 	p.shot("new-report")
 	p.clickAndLoad(`#new-report button[type=submit]`, fmt.Sprintf("/reports/%s/%d/edit", ag, browserYear))
@@ -57,7 +57,8 @@ func TestBrowserDraftApprovePublish(t *testing.T) {
 	// Table 三, 自然人: 5 new requests, 3 granted, nothing carried forward: 一+二 ≠ 三+四.
 	p.typeInto(cell("requests", "new", "natural_person"), "5")
 	p.typeInto(cell("requests", "granted", "natural_person"), "3")
-	msg := "#m-" + strings.TrimPrefix(cell("requests", "carried_forward", "natural_person"), "#")
+	// The imbalance speaks at the cell typed last, the column marked (points 3 of issue 14).
+	msg := "#m-" + strings.TrimPrefix(cell("requests", "granted", "natural_person"), "#")
 	p.waitTrue("the balance message at the cell", `document.querySelector(`+js(msg)+`) && document.querySelector(`+js(msg)+`).textContent.includes("不平衡")`, 10*time.Second)
 	if got := p.eval(`document.querySelector(` + js(cell("requests", "new", "total")) + `).value`); got != "5" {
 		t.Errorf("the 总计 of row 一 is %q, want 5 computed as typed", got)
@@ -76,12 +77,19 @@ func TestBrowserDraftApprovePublish(t *testing.T) {
 	p.docShot("form.png", msg)
 
 	p.typeInto(cell("requests", "carried_forward", "natural_person"), "2")
-	p.waitTrue("the message to go", `!document.querySelector(`+js(msg)+`)`, 10*time.Second)
+	p.waitTrue("the message to go", `!document.querySelector(".cell-msg .msg-error")`, 10*time.Second)
 	p.waitTrue("submit to be enabled", `!document.getElementById("submit-btn").disabled`, 10*time.Second)
 	p.shot("form-fixed")
 
-	p.clickAndLoad("#submit-btn", fmt.Sprintf("/reports/%s/%d/status", ag, browserYear))
+	p.submitReport("股室负责人")
 	p.waitTrue("in review at the first level", `document.getElementById("status-label").textContent.includes("股室负责人")`, 5*time.Second)
+	// What happened, and the first level waiting (point 7).
+	if got := p.eval(`document.getElementById("submitted") ? document.getElementById("submitted").textContent : ""`); !strings.Contains(got, "已提交，已通知 股室负责人") {
+		t.Errorf("the status page does not say who was notified: %q", got)
+	}
+	if got := p.eval(`document.querySelector(".levels .level .badge").textContent`); strings.Contains(got, "未开始") {
+		t.Errorf("the first level shows %q right after submitting", got)
+	}
 	p.shot("status-submitted")
 
 	// 股室负责人 approves from the mail.
@@ -89,6 +97,9 @@ func TestBrowserDraftApprovePublish(t *testing.T) {
 	p.shot("review-section")
 	p.clickAndLoad("#approve-btn", "done=1")
 	p.waitTrue("the confirmation", `document.getElementById("decided")`, 5*time.Second)
+	if got := p.eval(`document.getElementById("decided").textContent`); !strings.Contains(got, "网页区应急管理局") || !strings.Contains(got, "已送办公室审批") {
+		t.Errorf("the confirmation does not name the agency and what happens next: %q", got)
+	}
 	p.shot("section-approved")
 
 	// 办公室: no approval without the attestation, then with it.
@@ -105,8 +116,15 @@ func TestBrowserDraftApprovePublish(t *testing.T) {
 	p.waitTrue("the confirmation", `document.getElementById("decided")`, 5*time.Second)
 	p.shot("office-approved")
 
-	// 局长.
+	// 局长: the chain so far, with the attestation (point 11).
 	p.mailLink("director@"+ag+".local", "【待审批】", "/review/")
+	chain := p.eval(`document.getElementById("chain") ? document.getElementById("chain").innerText : ""`)
+	for _, want := range []string{"股室负责人", "办公室", "已同意", "section@" + ag + ".local", "保密审查", "数据已核对。"} {
+		if !strings.Contains(chain, want) {
+			t.Errorf("the director's page does not show %q of the chain so far:\n%s", want, chain)
+		}
+	}
+	p.shot("review-director-chain")
 	p.clickAndLoad("#approve-btn", "done=1")
 	p.waitTrue("the confirmation", `document.getElementById("decided")`, 5*time.Second)
 
@@ -124,10 +142,13 @@ func TestBrowserDraftApprovePublish(t *testing.T) {
 
 	p.open(webURL(fmt.Sprintf("/reports/%s/%d", ag, browserYear)))
 	txt := p.bodyText()
-	for _, want := range []string{"已发布", "股室负责人", "办公室", "局长", "保密审查", "数据已核对。"} {
+	for _, want := range []string{"已发布", "股室负责人", "办公室", "局长", "保密审查", "数据已核对。", "系统"} {
 		if !strings.Contains(txt, want) {
 			t.Errorf("the status page lacks %q", want)
 		}
+	}
+	if strings.Contains(txt, "system") {
+		t.Error("the status page shows the workflow as \"system\", not 「系统」")
 	}
 	p.shot("status-published")
 }
@@ -180,7 +201,7 @@ func TestBrowserReturnAndResubmit(t *testing.T) {
 	p.replaceText("#s-problems", "复议数据已与复议机关核对一致。")
 	p.waitTrue("the saved state", `document.getElementById("save-state").textContent.includes("已保存")`, 10*time.Second)
 	p.waitTrue("submit to be enabled", `!document.getElementById("submit-btn").disabled`, 10*time.Second)
-	p.clickAndLoad("#submit-btn", "/status")
+	p.submitReport("")
 	p.waitTrue("in review again", `document.getElementById("status-label").textContent.includes("审批中")`, 5*time.Second)
 	p.shot("resubmitted")
 
@@ -246,7 +267,7 @@ func TestBrowserNarrowViewport(t *testing.T) {
 	fillSections(p)
 	p.typeInto(cell("requests", "carried_forward", "natural_person"), "5")
 	p.waitTrue("submit to be enabled", `!document.getElementById("submit-btn").disabled`, 10*time.Second)
-	p.clickAndLoad("#submit-btn", "/status")
+	p.submitReport("")
 	p.noOverflow("the status page")
 
 	p.mailLink("section@"+ag+".local", "【待审批】", "/review/")

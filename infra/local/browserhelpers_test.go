@@ -245,3 +245,15 @@ func (p *page) width() int {
 	w, _ := browser.Eval[int](p.b, `document.documentElement.clientWidth`)
 	return w
 }
+
+// submitReport clicks 提交审批, finds the report as it will be published in the
+// confirmation with who gets it next (next, when not empty), and confirms.
+func (p *page) submitReport(next string) {
+	p.t.Helper()
+	p.click("#submit-btn")
+	p.waitTrue("the preview before submitting", `document.getElementById("preview").open && document.querySelector("#preview-body h1")`, 15*time.Second)
+	if got := p.eval(`document.getElementById("preview-next").textContent`); next != "" && !strings.Contains(got, next) {
+		p.t.Errorf("the confirmation does not say who gets the report next (%q): %q", next, got)
+	}
+	p.clickAndLoad("#confirm-submit", "/status")
+}

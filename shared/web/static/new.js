@@ -17,10 +17,10 @@ function update() {
   const want = y.dataset.format;
   const chosen = format.value;
   if (chosen && chosen !== want) {
-    warn.textContent = `注意：${y.value} 年度报告应使用 ${documentOf(want)} 的格式（${want}），您选择的是 ${documentOf(chosen)}（${chosen}）。校验时会提示格式与年度不符。`;
+    warn.textContent = `注意：${y.value} 年度报告应使用 ${documentOf(want)} 的格式，您选择的是 ${documentOf(chosen)} 的格式。校验时会提示格式与年度不符。`;
     warn.hidden = false;
   } else {
-    warn.textContent = `${y.value} 年度报告使用 ${documentOf(want)} 的格式（${want}）。`;
+    warn.textContent = `${y.value} 年度报告使用 ${documentOf(want)} 的格式。`;
     warn.hidden = false;
   }
   warn.classList.toggle('warn', Boolean(chosen && chosen !== want));
