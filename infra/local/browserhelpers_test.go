@@ -150,6 +150,9 @@ func (p *page) clickAndLoad(sel, part string) {
 // cell's content on focus, so typing replaces it.
 func (p *page) typeInto(sel, text string) {
 	p.t.Helper()
+	// Moving into the field, from wherever the focus was (typing twice into one cell is
+	// leaving it and coming back).
+	p.eval(`(() => { if (document.activeElement) document.activeElement.blur(); return "" })()`)
 	if err := p.b.Do(chromedp.Focus(chromedp.CSS(sel)), chromedp.SendKeys(chromedp.CSS(sel), text)); err != nil {
 		p.t.Fatalf("type into %s: %v", sel, err)
 	}

@@ -353,6 +353,7 @@ function start(form) {
       const v = normalize(c.value);
       return v !== '' && (!NUMBER.test(v) || v.length > 40);
     });
+    list = echoesOfColumns(list);
     if (bad.length === 0) return list;
     const spoiled = new Set(bad);
     for (const c of computed) {
@@ -361,6 +362,18 @@ function start(form) {
     return list.filter((f) => {
       if (spoiled.has(byPath.get(f.path))) return false;
       return !ruleCells(f).some((c) => spoiled.has(c));
+    });
+  }
+
+  // echoesOfColumns drops a rule's finding over cells that are all computed (table 三's
+  // 总计 column, every cell of it a row's sum) when the same rule also fails over cells
+  // the clerk typed: the 总计 column is off only because another column is.
+  function echoesOfColumns(list) {
+    const typed = (f) => ruleCells(f).some((c) => !c.readOnly);
+    return list.filter((f) => {
+      const cs = ruleCells(f);
+      if (cs.length === 0 || typed(f)) return true;
+      return !list.some((g) => g !== f && g.rule === f.rule && typed(g));
     });
   }
 
