@@ -253,6 +253,8 @@ func TestBrowserNarrowViewport(t *testing.T) {
 	p.typeInto(cell("requests", "new", "natural_person"), "5")
 	p.waitTrue("the balance message", `document.querySelector(".cell-msg")`, 10*time.Second)
 	p.noOverflow("the form")
+	p.rowLabelBeside(cell("requests", "granted", "total"))
+	p.rowLabelBeside(cell("appeals", "litigation_after_review", "total"))
 	p.shot("form-375")
 	// And on a wide desktop screen.
 	if err := p.b.SetViewport(1920, 1080); err != nil {
@@ -270,8 +272,10 @@ func TestBrowserNarrowViewport(t *testing.T) {
 	p.submitReport("")
 	p.noOverflow("the status page")
 
+	p.noOverflow("the status page's record")
 	p.mailLink("section@"+ag+".local", "【待审批】", "/review/")
 	p.noOverflow("the review page")
+	p.rowLabelBeside(`.report-preview table.requests tbody tr:nth-child(3) td:last-child`)
 	p.shot("review-375")
 }
 

@@ -260,3 +260,28 @@ func (p *page) submitReport(next string) {
 	}
 	p.clickAndLoad("#confirm-submit", "/status")
 }
+
+// rowLabelBeside scrolls a cell of a wide table into view (its last column, on a phone)
+// and checks that its row's label is on screen beside it, not scrolled away or covered.
+func (p *page) rowLabelBeside(sel string) {
+	p.t.Helper()
+	out := p.eval(`(() => {
+  const c = document.querySelector(` + js(sel) + `);
+  if (!c) return "no cell " + ` + js(sel) + `;
+  c.scrollIntoView({block: "center", inline: "end"});
+  const td = c.closest("td");
+  const th = [...td.parentElement.querySelectorAll("th")].pop(); // the row's own label, after any group's
+  if (!th) return "no row label";
+  const a = th.getBoundingClientRect(), b = td.getBoundingClientRect();
+  const W = document.documentElement.clientWidth;
+  if (a.left < -0.5 || a.right > W + 0.5) return "the row label is off screen: [" + a.left + ", " + a.right + "]";
+  if (a.right > b.left + 0.5) return "the row label overlaps the cell: " + th.outerHTML.slice(0, 120) + JSON.stringify([a, b]);
+  const hit = document.elementFromPoint((a.left + a.right) / 2, (Math.max(a.top, b.top) + Math.min(a.bottom, b.bottom)) / 2);
+  if (!hit || !th.contains(hit)) return "the row label is covered by " + (hit ? hit.outerHTML.slice(0, 80) : "nothing") + " at " + JSON.stringify([a, b, innerHeight]);
+  return "";
+})()`)
+	if out != "" {
+		p.shot("row-label")
+		p.t.Errorf("at %dpx the row label of %s is not beside it: %s", p.width(), sel, out)
+	}
+}
