@@ -37,6 +37,7 @@ const (
 	RuleRepeated         = "sections.repeated"
 	RuleCrossAgency      = "crossyear.agency"
 	RuleCrossUnit        = "crossyear.unit"
+	RuleFarFromLastYear  = "cell.far_from_last_year"
 )
 
 // Rules lists every rule id with its severity, in the order of the spec.
@@ -51,6 +52,7 @@ var Rules = []struct {
 	{RuleFeeReport, SeverityWarning}, {RuleCrossCarriedOver, SeverityWarning}, {RuleCrossInForce, SeverityWarning},
 	{RuleLegacyRow, SeverityWarning}, {RuleCellPrinted, SeverityWarning}, {RuleOverviewNumbers, SeverityWarning},
 	{RuleRepeated, SeverityWarning}, {RuleCrossAgency, SeverityWarning}, {RuleCrossUnit, SeverityWarning},
+	{RuleFarFromLastYear, SeverityWarning},
 }
 
 const (
@@ -370,6 +372,7 @@ func (v *validator) proactive() {
 		}
 	})
 	v.crossUnit(g)
+	v.farFromLastYear(g)
 }
 
 func (v *validator) requests() {
@@ -394,6 +397,7 @@ func (v *validator) requests() {
 			v.balance(t, vs)
 		}
 	})
+	v.farFromLastYear(g)
 }
 
 func (v *validator) rowTotal(t *Table, r *Row, vs *values) {
@@ -535,6 +539,7 @@ func (v *validator) appeals() {
 			terms(f.AppealsPartColumns, func(c *Column) (string, int64) { n, _ := vs.at(r, c); return c.Label, n }),
 			total, differs(total, sum))
 	})
+	v.farFromLastYear(g)
 }
 
 // differs says how an actual number differs from the expected one.
