@@ -241,3 +241,47 @@ func loginMails(to string) int {
 	}
 	return n
 }
+
+// TestBrowserFarFromLastYear: with last year's report published, the numbers carried
+// over are marked as such; a number far from last year's is questioned (a warning, not
+// an error); a text area grows with its text.
+func TestBrowserFarFromLastYear(t *testing.T) {
+	const ag = "web8"
+	fresh(t, agencyYAML(ag, "上年区应急管理局", 3600, 3))
+	api := newClient(t, "drafter@"+ag+".local")
+	api.signIn()
+	last := sampleDoc(t, browserYear-1)
+	if r := api.save(ag, browserYear-1, last, ""); r.status != http.StatusOK {
+		t.Fatalf("save: %d %s", r.status, r.body)
+	}
+	if r := api.submit(ag, browserYear-1, nil); r.status != http.StatusAccepted {
+		t.Fatalf("submit: %d %s", r.status, r.body)
+	}
+	approveAll(t, ag, 1)
+	api.waitStatus(ag, browserYear-1, "published", "")
+
+	p := newPage(t, 1280, 900)
+	newReport(p, ag)
+	carried := cell("requests", "carried_over", "natural_person")
+	if got := p.eval(`String(document.querySelector(` + js(carried) + `).dataset.prefilled) + "|" + document.querySelector(` + js(carried) + `).closest("td").innerText`); !strings.HasPrefix(got, "1|") || !strings.Contains(got, "上年") {
+		t.Errorf("上年结转 carried over from last year is not marked as such: %q", got)
+	}
+	upheld := last["appeals"].(map[string]any)["review"].(map[string]any)["upheld"]
+	typed := fmt.Sprint(atoi(fmt.Sprint(upheld))*10 + 100)
+	p.typeInto(cell("appeals", "review", "upheld"), typed)
+	p.waitTrue("the warning", `document.getElementById("findings-warnings").innerText.includes("为 `+typed+`，上年为")`, 10*time.Second)
+	w := p.eval(`document.getElementById("findings-warnings").innerText`)
+	if !strings.Contains(w, typed) || !strings.Contains(w, fmt.Sprint("上年为 ", upheld)) {
+		t.Errorf("the warning does not name both numbers (%s, last year %v):\n%s\n%s", typed, upheld, w, p.eval(`document.getElementById("findings").innerText`))
+	}
+	if strings.Contains(p.eval(`document.getElementById("findings-errors").innerText`), "相差 10 倍以上") {
+		t.Error("far from last year is an error, want a warning")
+	}
+
+	h0 := p.eval(`String(document.getElementById("s-overview").getBoundingClientRect().height)`)
+	p.typeInto("#s-overview", strings.Repeat("本机关认真贯彻落实政府信息公开条例。", 30))
+	if h1 := p.eval(`String(document.getElementById("s-overview").getBoundingClientRect().height)`); atoi(h1) <= atoi(h0) {
+		t.Errorf("the text area did not grow with its text: %s px then %s px", h0, h1)
+	}
+	p.shot("far-from-last-year")
+}

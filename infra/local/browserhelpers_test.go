@@ -197,7 +197,7 @@ func (p *page) mailLink(to, subject, part string) string {
 // signIn signs a drafter in through the start page and the mailbox.
 func (p *page) signIn(email string) {
 	p.t.Helper()
-	before := len(mailsTo(email))
+	before := loginMails(email) // waitMail counts the mails with a sign-in link
 	p.open(webURL("/"))
 	p.typeInto("#email", email)
 	p.clickAndLoad(`form.signin button[type=submit]`, "/signin")

@@ -49,8 +49,8 @@ func (v *validator) farFromLastYear(g *Grid) {
 				continue
 			}
 			now, last := g.At(r, c), pg.At(pr, pc)
-			if now.Blank() || last.Blank() {
-				continue
+			if now.Blank() || last.Blank() || zero(now) || zero(last) {
+				continue // a new report starts with 0 in every cell: 0 says nothing yet
 			}
 			a, b, ok := v.sameUnit(now, last, t, r, c, pt, pr, pc)
 			if !ok || !far(a, b) {
@@ -93,6 +93,11 @@ func (v *validator) sameUnit(now, last Cell, t *Table, r *Row, c *Column, pt *Ta
 	}
 	per := new(big.Rat).SetInt64(UnitYuan(unit))
 	return new(big.Rat).Quo(ny, per), new(big.Rat).Quo(ly, per), true
+}
+
+func zero(c Cell) bool {
+	n, ok := new(big.Rat).SetString(c.String())
+	return ok && n.Sign() == 0
 }
 
 // far: the larger is more than farFactor times the smaller, and more than farDiff above it.

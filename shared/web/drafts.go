@@ -357,8 +357,10 @@ func (s *Server) showForm(w http.ResponseWriter, r *http.Request, rq *reportRequ
 		return
 	}
 	fillSums(doc)
+	form := buildForm(doc)
+	markPrefilled(form, doc, s.Life.Previous(r.Context(), ag.ID, year))
 	v := &editView{
-		Agency: ag.ID, Year: year, Report: rp, StatusText: statusText(rp), Form: buildForm(doc), ETag: etag(rp.Rev),
+		Agency: ag.ID, Year: year, Report: rp, StatusText: statusText(rp), Form: form, ETag: etag(rp.Rev),
 		StatusHref: reportPath(ag.ID, year) + "/status", Correction: rp.PublishedVersion > 0,
 		NextLevel: firstLevel(ag), PreviewHref: reportPath(ag.ID, year) + "/preview",
 	}

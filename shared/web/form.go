@@ -49,6 +49,8 @@ type formTable struct {
 	Printed []formPrinted
 	Cells   []formChoice
 	New     formPrinted // an empty entry, for the script to copy
+	// HasPrefilled: some cells hold what last year's report carried over (prefill.go).
+	HasPrefilled bool
 }
 
 // formPrinted is a text printed in a number cell (「13宗共113200元」).
@@ -89,6 +91,7 @@ type formInput struct {
 	Label           string // the accessible name: row label and column label
 	Value           string
 	Computed        bool
+	Prefilled       bool // carried over from last year's published report, unchanged
 	Sum             string // computed cells: the cells added, as "table.row.col" separated by spaces
 	// Amount cells whose unit the label does not print: the units to choose from, the
 	// one the document states ("" when it states none) and the column's default.

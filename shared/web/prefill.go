@@ -86,3 +86,42 @@ func fillSums(doc *report.Document) {
 		}
 	}
 }
+
+// markPrefilled marks the form's cells that hold what prefill carried over from last
+// year's published report (上年结转, 现行有效件数), so that the clerk checks them rather
+// than taking them for their own typing. A cell the clerk changed is theirs.
+func markPrefilled(fv *formView, doc, prev *report.Document) {
+	if prev == nil || doc.Spec() == nil {
+		return
+	}
+	f := doc.Spec()
+	carried := prefill(f, doc.Agency, doc.Year, prev)
+	zero := prefill(f, doc.Agency, doc.Year, nil)
+	for _, s := range fv.Sections {
+		if s.Table == nil {
+			continue
+		}
+		for _, b := range s.Table.Blocks {
+			for _, row := range b.Rows {
+				for i := range row {
+					in := row[i].Input
+					if in == nil || in.Computed || (in.Table != "requests" && in.Col != "in_force") {
+						continue
+					}
+					if in.Table == "requests" && in.Row != f.RequestsCarried.ID {
+						continue
+					}
+					t := f.Table(in.Table)
+					r, c := t.Row(in.Row), t.Column(in.Col)
+					if r == nil || c == nil || zero.Grid(t.Key).At(r, c).String() == carried.Grid(t.Key).At(r, c).String() {
+						continue // nothing came from last year here
+					}
+					if in.Value == carried.Grid(t.Key).At(r, c).String() {
+						in.Prefilled = true
+						s.Table.HasPrefilled = true
+					}
+				}
+			}
+		}
+	}
+}
