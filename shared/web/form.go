@@ -91,7 +91,7 @@ type formInput struct {
 	Label           string // the accessible name: row label and column label
 	Value           string
 	Computed        bool
-	Prefilled       bool // carried over from last year's published report, unchanged
+	Prefilled       bool   // carried over from last year's published report, unchanged
 	Sum             string // computed cells: the cells added, as "table.row.col" separated by spaces
 	// Amount cells whose unit the label does not print: the units to choose from, the
 	// one the document states ("" when it states none) and the column's default.
