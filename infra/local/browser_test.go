@@ -40,6 +40,7 @@ func TestBrowserDraftApprovePublish(t *testing.T) {
 		t.Errorf("the dashboard does not show the deadline: %q", txt)
 	}
 	p.shot("dashboard")
+	p.axe("the dashboard")
 
 	p.clickAndLoad(`a[href="/reports/new"]`, "/reports/new")
 	p.eval(fmt.Sprintf(`(() => { const s = document.getElementById("year"); s.value = "%d"; s.dispatchEvent(new Event("change")); return "" })()`, browserYear))
@@ -47,6 +48,7 @@ func TestBrowserDraftApprovePublish(t *testing.T) {
 		t.Errorf("the new-report page does not name the year's format as people know it, or shows the internal code: %q", txt)
 	}
 	p.shot("new-report")
+	p.axe("the new-report page")
 	p.clickAndLoad(`#new-report button[type=submit]`, fmt.Sprintf("/reports/%s/%d/edit", ag, browserYear))
 	p.waitChecked()
 	if p.eval(`String(document.getElementById("submit-btn").disabled)`) != "true" {
@@ -74,6 +76,7 @@ func TestBrowserDraftApprovePublish(t *testing.T) {
 	}
 	p.eval(`(() => { document.querySelector(` + js(msg) + `).scrollIntoView({block: "center"}); return "" })()`)
 	p.shot("form-inconsistent")
+	p.axe("the form with an error")
 	p.docShot("form.png", msg)
 
 	p.typeInto(cell("requests", "carried_forward", "natural_person"), "2")
@@ -91,16 +94,19 @@ func TestBrowserDraftApprovePublish(t *testing.T) {
 		t.Errorf("the first level shows %q right after submitting", got)
 	}
 	p.shot("status-submitted")
+	p.axe("the status page")
 
 	// 股室负责人 approves from the mail.
 	sectionLink := p.mailLink("section@"+ag+".local", "【待审批】", "/review/")
 	p.shot("review-section")
+	p.axe("the review page")
 	p.clickAndLoad("#approve-btn", "done=1")
 	p.waitTrue("the confirmation", `document.getElementById("decided")`, 5*time.Second)
 	if got := p.eval(`document.getElementById("decided").textContent`); !strings.Contains(got, "网页区应急管理局") || !strings.Contains(got, "已送办公室审批") {
 		t.Errorf("the confirmation does not name the agency and what happens next: %q", got)
 	}
 	p.shot("section-approved")
+	p.axe("the confirmation of a decision")
 
 	// 办公室: no approval without the attestation, then with it.
 	p.mailLink("office@"+ag+".local", "【待审批】", "/review/")
@@ -110,6 +116,7 @@ func TestBrowserDraftApprovePublish(t *testing.T) {
 		t.Fatalf("approving without the attestation left the page: %s", p.location())
 	}
 	p.shot("office-needs-attestation")
+	p.axe("the review page asking for the attestation")
 	p.click("#attest")
 	p.typeInto("#comment", "数据已核对。")
 	p.clickAndLoad("#approve-btn", "done=1")
@@ -125,6 +132,7 @@ func TestBrowserDraftApprovePublish(t *testing.T) {
 		}
 	}
 	p.shot("review-director-chain")
+	p.axe("the review page with the chain so far")
 	p.clickAndLoad("#approve-btn", "done=1")
 	p.waitTrue("the confirmation", `document.getElementById("decided")`, 5*time.Second)
 
@@ -132,6 +140,7 @@ func TestBrowserDraftApprovePublish(t *testing.T) {
 	p.mailLink("drafter@"+ag+".local", "【已发布】", "/_local/site/reports/")
 	p.waitTrue("the published report", `document.title.includes("网页区应急管理局2025年度")`, 5*time.Second)
 	p.shot("published")
+	p.axe("the published page")
 
 	// Opening a used link again shows the decision, never the buttons.
 	p.open(sectionLink)
@@ -151,6 +160,7 @@ func TestBrowserDraftApprovePublish(t *testing.T) {
 		t.Error("the status page shows the workflow as \"system\", not 「系统」")
 	}
 	p.shot("status-published")
+	p.axe("the status page of a published report")
 }
 
 // TestBrowserReturnAndResubmit returns a report at the director's level, and the drafter

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -283,5 +284,43 @@ func (p *page) rowLabelBeside(sel string) {
 	if out != "" {
 		p.shot("row-label")
 		p.t.Errorf("at %dpx the row label of %s is not beside it: %s", p.width(), sel, out)
+	}
+}
+
+// axeSource is axe-core, vendored under testdata (MPL-2.0; see its README).
+var axeSource = sync.OnceValues(func() (string, error) {
+	b, err := os.ReadFile("testdata/axe-core/axe.min.js")
+	return string(b), err
+})
+
+// axe runs axe-core on the page as it is, at 375 and at 1280 px, and fails the test
+// with each violation (rule, impact, the elements) it reports. The viewport is restored.
+func (p *page) axe(what string) {
+	p.t.Helper()
+	src, err := axeSource()
+	if err != nil {
+		p.t.Fatal(err)
+	}
+	// Evaluated by the browser's debugger, as a script of its own: the page's CSP
+	// (script-src 'self', no eval) does not apply to it.
+	if has, _ := browser.Eval[bool](p.b, `!!window.axe`); has {
+	} else if _, err := browser.Eval[bool](p.b, src+"\n;true"); err != nil {
+		p.t.Fatalf("inject axe-core: %v", err)
+	}
+	w, h := p.width(), p.height()
+	defer p.b.SetViewport(w, h)
+	for _, size := range [][2]int{{375, 740}, {1280, 900}} {
+		if err := p.b.SetViewport(size[0], size[1]); err != nil {
+			p.t.Fatal(err)
+		}
+		out, err := chromedp.Run(p.b.Context(), chromedp.Evaluate[string](`axe.run(document, {resultTypes: ["violations"]}).then(r =>
+  r.violations.map(v => v.id + " (" + v.impact + "): " + v.help + "\n    " + v.nodes.slice(0, 4).map(n => n.target.join(" ") + " — " + (n.failureSummary || "").split("\n").slice(1, 2).join("")).join("\n    ")).join("\n"))`, chromedp.EvalAwaitPromise))
+		if err != nil {
+			p.t.Fatalf("axe-core on %s: %v", what, err)
+		}
+		if out != "" {
+			p.shot(fmt.Sprintf("axe-%d", size[0]))
+			p.t.Errorf("axe-core finds violations on %s at %d px:\n%s", what, size[0], out)
+		}
 	}
 }
