@@ -205,6 +205,7 @@ func TestBrowserReturnAndResubmit(t *testing.T) {
 	}
 	p.waitChecked()
 	p.shot("returned-form")
+	p.axe("the form of a returned report")
 
 	// Fix table 四 (复议 结果维持 3 → 4, and so its 总计) and a sentence, then resubmit.
 	p.typeInto(cell("appeals", "review", "upheld"), "4")
@@ -230,6 +231,7 @@ func TestBrowserReturnAndResubmit(t *testing.T) {
 	}
 	p.eval(`(() => { document.getElementById("changes").scrollIntoView(); return "" })()`)
 	p.shot("review-changes")
+	p.axe("the review page with the changes")
 	p.docShot("review.png", "#changes")
 
 	// The drafter withdraws version 2 from its status page; its link then says so.

@@ -99,6 +99,7 @@ func TestBrowserNumbersAClerkCanTrust(t *testing.T) {
 		t.Errorf("the list at the top jumps to %q, want the cell typed %s", got, granted)
 	}
 	p.shot("imbalance-at-the-cell-typed")
+	p.axe("the form with an imbalance")
 
 	// 4. Nothing on the page moved while typing (an error appeared, its note, the list).
 	after := p.layoutRects()
@@ -162,17 +163,20 @@ func TestBrowserMailLinkSurvivesSignIn(t *testing.T) {
 	reportAt := fmt.Sprintf("/reports/%s/%d", ag, browserYear)
 	p.mailLink("drafter@"+ag+".local", "【已退回】", reportAt)
 	p.waitTrue("the sign-in form", `document.getElementById("email")`, 5*time.Second)
+	p.axe("the sign-in page of a page that needs it")
 	before := loginMails("drafter@" + ag + ".local")
 	p.typeInto("#email", "drafter@"+ag+".local")
 	p.clickAndLoad(`form.signin button[type=submit]`, "/signin")
 	waitMail(t, "drafter@"+ag+".local", "/login/", before)
 	p.mailLink("drafter@"+ag+".local", "登录链接", "/login/")
+	p.axe("the sign-in button's page")
 	p.clickAndLoad(`form button[type=submit]`, reportAt)
 	p.waitTrue("the returned report's form", `document.getElementById("report-form") && document.querySelector("aside.comments")`, 10*time.Second)
 	if !strings.Contains(p.eval(`document.querySelector("aside.comments").innerText`), "请核对表三。") {
 		t.Error("the form after sign-in lacks the comment")
 	}
 	p.shot("back-at-the-report")
+	p.axe("the returned report's form")
 }
 
 // TestBrowserPendingForMe: an approver who signs in finds 「待我审批」 with the report
@@ -207,6 +211,7 @@ func TestBrowserPendingForMe(t *testing.T) {
 		}
 	}
 	p.shot("pending-for-me")
+	p.axe("「待我审批」")
 	href := p.eval(`document.querySelector("#pending a").getAttribute("href")`)
 	p.clickAndLoad(`#pending a`, "/approvals/")
 	p.waitTrue("the review page", `document.getElementById("approve-btn")`, 5*time.Second)
@@ -218,7 +223,9 @@ func TestBrowserPendingForMe(t *testing.T) {
 	if got := p.eval(`document.getElementById("decided").textContent`); !strings.Contains(got, "最后一级") {
 		t.Errorf("the last level's confirmation: %q", got)
 	}
+	p.axe("the confirmation of the last level")
 	p.open(webURL("/"))
+	p.axe("the approver's start page")
 	if !strings.Contains(p.eval(`document.getElementById("decided-list") ? document.getElementById("decided-list").innerText : ""`), "同意") {
 		t.Error("the start page does not list the report the approver decided")
 	}
@@ -284,4 +291,5 @@ func TestBrowserFarFromLastYear(t *testing.T) {
 		t.Errorf("the text area did not grow with its text: %s px then %s px", h0, h1)
 	}
 	p.shot("far-from-last-year")
+	p.axe("the form with last year's numbers")
 }
