@@ -138,6 +138,7 @@ type pageView struct {
 
 	FormatTitle, FormatDocument string
 	Published, PublishedISO     string
+	Corrected, CorrectedISO     string // the date of the correction this version is
 	Version                     int
 	Corrections                 []correctionView
 	Preamble                    []string // 编制说明, before section 一
@@ -147,15 +148,47 @@ type pageView struct {
 	ClosingLabel                string
 	Docx                        string
 
-	Data   []link
-	SHA256 string
+	Data []link
 }
 
 type correctionView struct {
-	Version                 int
+	Version                 int // the public version number: 第1版 is the first publication
 	Published, PublishedISO string
 	Reason                  string
 	Href                    string
+	Current                 bool // the version this page shows
+}
+
+// publicVersions counts versions as the public sees them: the first publication is
+// 第1版 whatever its internal number (a version returned before it was never public),
+// each correction the next; the 发布日期 is the first publication's and a correction's
+// date is shown as the 更正日期. The 更正记录 lists every public version on its own row,
+// with the 更正原因 that brought it (meta's corrections carry the reason with the version
+// replaced).
+func publicVersions(v *pageView, meta *Meta, place Place) {
+	cs := meta.Corrections
+	v.Version = len(cs) + 1
+	first := meta.PublishedAt
+	if len(cs) > 0 {
+		first = cs[0].PublishedAt
+		v.Corrected, v.CorrectedISO = DateTime(meta.PublishedAt), machineTime(meta.PublishedAt)
+	}
+	v.Published, v.PublishedISO = DateTime(first), machineTime(first)
+	if len(cs) == 0 {
+		return
+	}
+	for i, c := range cs {
+		cv := correctionView{Version: i + 1, Published: DateTime(c.PublishedAt), PublishedISO: machineTime(c.PublishedAt), Reason: "首次发布"}
+		if i > 0 {
+			cv.Reason = cs[i-1].Reason
+		}
+		if place == PlaceCurrent || place == PlaceVersion {
+			cv.Href = place.yearDir() + VersionDir(c.Version) + "/" + site.Index
+		}
+		v.Corrections = append(v.Corrections, cv)
+	}
+	v.Corrections = append(v.Corrections, correctionView{Version: len(cs) + 1, Published: DateTime(meta.PublishedAt),
+		PublishedISO: machineTime(meta.PublishedAt), Reason: cs[len(cs)-1].Reason, Current: true})
 }
 
 type sectionView struct {
@@ -252,22 +285,9 @@ func buildPage(doc *report.Document, meta *Meta, opts PageOptions) (*pageView, e
 		v.CurrentHref = year + "index.html"
 	}
 	if meta != nil {
-		v.Published = DateTime(meta.PublishedAt)
-		v.PublishedISO = machineTime(meta.PublishedAt)
-		v.Version = meta.Version
-		v.SHA256 = meta.SHA256
-		for _, c := range meta.Corrections {
-			cv := correctionView{
-				Version: c.Version, Reason: c.Reason,
-				Published: DateTime(c.PublishedAt), PublishedISO: machineTime(c.PublishedAt),
-			}
-			if place == PlaceCurrent || place == PlaceVersion {
-				cv.Href = place.yearDir() + VersionDir(c.Version) + "/" + site.Index
-			}
-			v.Corrections = append(v.Corrections, cv)
-		}
+		publicVersions(v, meta, place)
 		if place == PlaceCurrent || place == PlaceVersion {
-			v.Data = []link{{Href: "report.json", Text: "report.json"}, {Href: "meta.json", Text: "meta.json"}}
+			v.Data = []link{{Href: "report.json", Text: "JSON"}}
 		}
 	}
 	v.Preamble, v.PreambleLabel = paragraphs(doc.Sections.Preamble), report.LabelPreamble

@@ -143,16 +143,17 @@ func TestPublicationOnThePage(t *testing.T) {
 			name: "current", meta: &meta, place: PlaceCurrent,
 			wantLinks: []string{
 				"../../assets/nianbao.css", "../../index.html", "../index.html", "#corrections",
-				"v1/index.html", "v2/index.html", "report.json", "meta.json",
+				"v1/index.html", "v2/index.html", "report.json",
 			},
-			want:   []string{"发布日期", "2026年1月20日 09:30", "第3版", "更正记录", "表三总计有误", "2026年1月10日 08:00", "补充第六部分信息处理费情况", meta.SHA256},
-			absent: []string{"预览", "存档"},
+			want: []string{"发布日期", "2026年1月10日 08:00", "更正日期", "2026年1月20日 09:30", "第3版", "更正记录", "首次发布",
+				"表三总计有误", "补充第六部分信息处理费情况", "第3版（本版）", "数据下载：JSON"},
+			absent: []string{"预览", "存档", meta.SHA256, "SHA-256"},
 		},
 		{
 			name: "version", meta: &meta, place: PlaceVersion,
 			wantLinks: []string{
 				"../../../assets/nianbao.css", "../../../index.html", "../../index.html", "../index.html", "#corrections",
-				"../v1/index.html", "../v2/index.html", "report.json", "meta.json",
+				"../v1/index.html", "../v2/index.html", "report.json",
 			},
 			want:   []string{"第3版的存档", "查看当前版本", "更正记录"},
 			absent: []string{"预览"},
@@ -392,4 +393,43 @@ func TestConcurrentPages(t *testing.T) {
 			t.Error(err)
 		}
 	}
+}
+
+// TestPublicVersionNumbers: versions are counted as the public sees them. Version 1
+// returned and version 2 published is 第1版; version 3 correcting it is 第2版, with a
+// row in the 更正记录 for each public version and its 更正原因.
+func TestPublicVersionNumbers(t *testing.T) {
+	doc := loadFixture(t, "sample-2021.json")
+	rj, _ := ReportJSON(doc)
+	first := time.Date(2026, 1, 12, 10, 0, 0, 0, Beijing())
+	m := NewMeta(rj, 2, first, nil)
+	body := text(parse(t, renderPage(t, doc, &m, PageOptions{Place: PlaceCurrent})))
+	if !strings.Contains(body, "第1版") || strings.Contains(body, "第2版") || strings.Contains(body, "更正") {
+		t.Errorf("the first publication (internal version 2) is not 第1版:\n%s", abbreviated(body))
+	}
+	corrected := time.Date(2026, 2, 3, 15, 0, 0, 0, Beijing())
+	m = NewMeta(rj, 3, corrected, []Correction{{Version: 2, PublishedAt: first, Reason: "表四数字有误"}})
+	root := parse(t, renderPage(t, doc, &m, PageOptions{Place: PlaceCurrent}))
+	body = text(root)
+	for _, want := range []string{"发布日期2026年1月12日 10:00", "更正日期2026年2月3日 15:00", "第2版（已更正"} {
+		if !strings.Contains(strings.ReplaceAll(body, "\n", ""), want) {
+			t.Errorf("the corrected page lacks %q:\n%s", want, abbreviated(body))
+		}
+	}
+	rows := strings.ReplaceAll(body[strings.Index(body, "更正记录"):], "\n", " ")
+	for _, want := range []string{"第1版", "首次发布", "第2版（本版）", "表四数字有误"} {
+		if !strings.Contains(rows, want) {
+			t.Errorf("the 更正记录 lacks %q: %s", want, rows)
+		}
+	}
+	if strings.Contains(rows, "第3版") {
+		t.Errorf("the 更正记录 counts the internal version: %s", rows)
+	}
+}
+
+func abbreviated(s string) string {
+	if r := []rune(s); len(r) > 600 {
+		return string(r[:600]) + "…"
+	}
+	return s
 }
