@@ -132,6 +132,7 @@ func TestBrowserDraftApprovePublish(t *testing.T) {
 		}
 	}
 	p.shot("review-director-chain")
+	p.docShot("review-chain.png", "#chain")
 	p.axe("the review page with the chain so far")
 	p.clickAndLoad("#approve-btn", "done=1")
 	p.waitTrue("the confirmation", `document.getElementById("decided")`, 5*time.Second)
