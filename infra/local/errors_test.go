@@ -164,7 +164,7 @@ func TestCrossSiteSignInRefused(t *testing.T) {
 	page := attacker.do("GET", l, nil, nil)
 	token := csrfOf(t, page.body)
 	form := []byte("csrf=" + url.QueryEscape(token))
-	for _, origin := range []string{"http://evil.example", ""} {
+	for _, origin := range []string{"http://evil.example", "null", ""} {
 		victim := newClient(t, "victim")
 		h := map[string]string{"Content-Type": "application/x-www-form-urlencoded"}
 		if origin != "" {
