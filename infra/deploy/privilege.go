@@ -131,16 +131,17 @@ var (
 	s3Resources = []string{"arn:${AWS::Partition}:s3:::${BucketName}", "arn:${AWS::Partition}:s3:::${BucketName}/*"}
 )
 
-// FunctionStatements is every IAM statement a function's Policies give its role, as
-// template values (intrinsics unresolved): inline Statement lists, SAM policy templates
-// expanded, and the managed policies of the template it refers to.
-func FunctionStatements(t *stack.Template, id string) ([]map[string]any, error) {
+// FunctionPolicy is the statements a function's Policies give its role, as template
+// values (intrinsics unresolved, an Fn::If around a statement kept): inline Statement
+// lists, SAM policy templates expanded, and the statements of the template's managed
+// policies it refers to. Resolved against a stack, it is the role's policy document.
+func FunctionPolicy(t *stack.Template, id string) ([]any, error) {
 	r := t.Resources[id]
 	if r == nil || r.Type != "AWS::Serverless::Function" {
 		return nil, fmt.Errorf("no function %s", id)
 	}
 	var p Problems
-	var out []map[string]any
+	var out []any
 	policies, _ := r.Properties["Policies"].([]any)
 	for i, pol := range policies {
 		m, ok := pol.(map[string]any)
@@ -154,11 +155,12 @@ func FunctionStatements(t *stack.Template, id string) ([]map[string]any, error) 
 				p.add("function %s: Policies[%d] refers to %s, not a managed policy of %s", id, i, ref, TemplateFile)
 				continue
 			}
-			out = append(out, statements(mp.Properties["PolicyDocument"])...)
+			doc, _ := mp.Properties["PolicyDocument"].(map[string]any)
+			out = append(out, listOf(doc["Statement"])...)
 			continue
 		}
 		if st, ok := m["Statement"]; ok {
-			out = append(out, statements(st)...)
+			out = append(out, listOf(st)...)
 			continue
 		}
 		if len(m) != 1 {
@@ -189,6 +191,24 @@ func FunctionStatements(t *stack.Template, id string) ([]map[string]any, error) 
 		}
 	}
 	return out, p.Err()
+}
+
+// FunctionStatements is every statement of FunctionPolicy, through both branches of
+// any Fn::If.
+func FunctionStatements(t *stack.Template, id string) ([]map[string]any, error) {
+	pol, err := FunctionPolicy(t, id)
+	return statements(pol), err
+}
+
+// listOf is a Statement value as a list (one statement, or a list of them).
+func listOf(v any) []any {
+	if l, ok := v.([]any); ok {
+		return l
+	}
+	if v == nil {
+		return nil
+	}
+	return []any{v}
 }
 
 // Grants is what a function's role allows: "action resource", resources as Fn::Sub

@@ -285,18 +285,17 @@ func newMailTo(to string) []stack.Mail {
 	return out
 }
 
-func TestEveryMainAnswersOneInvocation(t *testing.T) {
-	st.ResetT(t)
-	bins, functions := buildAll(t)
-	seed(t, 2025, 2026, 2027, 2028)
+// smokeCase is one function's invocation against the data seed(t, 2025, 2026, 2027,
+// 2028) leaves, in the order the cases run.
+type smokeCase struct {
+	id      string
+	payload any
+	drop    []string // environment the template does not give this function on AWS
+	check   func(t *testing.T, response []byte)
+}
 
-	type check func(t *testing.T, response []byte)
-	cases := []struct {
-		id      string
-		payload any
-		drop    []string // environment the template does not give this function on AWS
-		check   check
-	}{
+func smokeCases() []smokeCase {
+	return []smokeCase{
 		{
 			// No BaseUrl (the default): the API's address comes from the request.
 			id: "ApiFunction", drop: []string{"BASE_URL"},
@@ -388,6 +387,13 @@ func TestEveryMainAnswersOneInvocation(t *testing.T) {
 				"error": map[string]string{"Error": "TransientError", "Cause": "smoke test"}},
 		},
 	}
+}
+
+func TestEveryMainAnswersOneInvocation(t *testing.T) {
+	st.ResetT(t)
+	bins, functions := buildAll(t)
+	seed(t, 2025, 2026, 2027, 2028)
+	cases := smokeCases()
 	ids := slices.Sorted(maps.Keys(functions))
 	for _, c := range cases {
 		if !slices.Contains(ids, c.id) {
