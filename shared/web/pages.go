@@ -157,5 +157,3 @@ func (s *Server) signinForm(w http.ResponseWriter, r *http.Request) {
 	}
 	s.message(w, r, http.StatusAccepted, messagePage{layout: layout{Title: "登录"}, Message: loginAnswer() + "请查收邮件。", Link: "/", LinkText: "返回"})
 }
-
-func htmlEscape(s string) string { return template.HTMLEscapeString(s) }
