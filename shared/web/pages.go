@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"net/http"
 
+	"nianbao/shared/filing"
 	"nianbao/shared/lifecycle"
 	"nianbao/shared/links"
 	"nianbao/shared/render"
@@ -27,6 +28,7 @@ var pageTemplates = template.Must(template.New("").Funcs(template.FuncMap{
 	"maxComment":         func() int { return lifecycle.MaxCommentLen },
 	"maxReason":          func() int { return lifecycle.MaxReasonLen },
 	"loginLife":          func() string { return links.Lifetime(links.LoginLife) },
+	"sheetTitle":         func() string { return filing.SheetTitle },
 }).ParseFS(files, "templates/*.html"))
 
 func staticFiles() fs.FS {
@@ -82,6 +84,9 @@ type reviewView struct {
 	Diff        *versionDiff
 	PrevVersion int
 	CSRF        string
+	// The filing copies of the approval's version (filing.go).
+	DocxHref  string
+	SheetHref string
 }
 
 type dashboardPage struct {
