@@ -110,6 +110,8 @@ var samPolicies = map[string]samPolicy{
 	"AWSSecretsManagerGetSecretValuePolicy": {"SecretArn", []string{"secretsmanager:GetSecretValue"}, []string{"${SecretArn}"}},
 	"StepFunctionsExecutionPolicy": {"StateMachineName", []string{"states:StartExecution"},
 		[]string{"arn:${AWS::Partition}:states:${AWS::Region}:${AWS::AccountId}:stateMachine:${StateMachineName}"}},
+	// Not in the policy_templates.json read for this list (an older one); as the
+	// template used it before its explicit DeliverADecision statements.
 	"StepFunctionsCallbackPolicy": {"StateMachineName", []string{"states:SendTaskSuccess", "states:SendTaskFailure"},
 		[]string{"arn:${AWS::Partition}:states:${AWS::Region}:${AWS::AccountId}:stateMachine:${StateMachineName}"}},
 	"LambdaInvokePolicy": {"FunctionName", []string{"lambda:InvokeFunction"},
