@@ -5,9 +5,13 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strconv"
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	ddbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/aws-sdk-go-v2/service/sesv2"
 
 	"nianbao/infra/local"
@@ -86,6 +90,31 @@ func TestSignInRevealsNothing(t *testing.T) {
 	if n := len(st.Mailbox()); n != sent {
 		t.Errorf("%d mails sent with the identity gone", n-sent)
 	}
+	// It did run for both: the throttle counted four sign-in mails, two of them failed.
+	if n := loginMailsCounted(t, registered); n != 4 {
+		t.Errorf("the throttle counted %d sign-in mails to %s, want 4 (2 sent, 2 failed)", n, registered)
+	}
+}
+
+// loginMailsCounted is the sign-in throttle's count for an address in its window.
+func loginMailsCounted(t *testing.T, email string) int {
+	t.Helper()
+	out, err := st.DynamoDB.GetItem(context.Background(), &dynamodb.GetItemInput{
+		TableName: aws.String(st.Getenv("SignInFunction")("TABLE_NAME")),
+		Key: map[string]ddbtypes.AttributeValue{
+			"PK": &ddbtypes.AttributeValueMemberS{Value: "LOGINRATE#" + email},
+			"SK": &ddbtypes.AttributeValueMemberS{Value: "RATE"},
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	n, _ := out.Item["count"].(*ddbtypes.AttributeValueMemberN)
+	if n == nil {
+		return 0
+	}
+	c, _ := strconv.Atoi(n.Value)
+	return c
 }
 
 // BenchmarkSignInLink compares the median time of POST /api/auth/link for a registered
