@@ -41,7 +41,9 @@ type Server struct {
 	SiteURL string
 	// SecureCookies marks the session cookie Secure (on AWS, behind HTTPS).
 	SecureCookies bool
-	Log           *slog.Logger
+	// SignIn takes sign-in requests on (the sign-in function); see queueLogin.
+	SignIn SignInQueue
+	Log    *slog.Logger
 }
 
 // Limits on what a request may carry.
