@@ -10,17 +10,28 @@ import (
 // Separation of duties: the submitter of a version decides no level of it, and no one
 // decides two levels of the same version. Small agencies exist where one person drafts
 // and sits in the chain; they may, as long as someone else decides each level of what
-// they submitted.
+// they submitted. The rules hold through substitutes (代理): a decision taken by a
+// substitute counts for both the substitute and the approver they stand in for, so
+// neither the submitter nor anyone who had a hand in another level decides, as
+// themselves or for someone else.
 
-// MayDecide says whether approver may decide approval a; a *Error (CodeForbidden) whose
-// message the review page shows instead of the buttons, and the POST answers.
+// MayDecide says whether approver may decide approval a (for whom their link names, if
+// they are a substitute); a *Error (CodeForbidden) whose message the review page shows
+// instead of the buttons, and the POST answers.
 func (l *Lifecycle) MayDecide(ctx context.Context, a *store.Approval, approver string) error {
 	v, err := l.Store.GetVersion(ctx, a.Agency, a.Year, a.Version)
 	if err != nil {
 		return err
 	}
+	var onBehalf string
+	if r, ok := a.RecipientNamed(approver); ok {
+		onBehalf = r.For
+	}
 	if same(v.SubmittedBy, approver) {
 		return Errorf(CodeForbidden, "本版报告由您提交，您不能审批本版的任何一级：起草与审批须由不同的人完成。本级的其他审批人可以审批。")
+	}
+	if onBehalf != "" && same(v.SubmittedBy, onBehalf) {
+		return Errorf(CodeForbidden, "本版报告由 %s 提交，您不能代其审批：起草与审批须由不同的人完成。本级的其他审批人可以审批。", onBehalf)
 	}
 	for i := range v.Chain {
 		if store.LevelIndex(i) == a.Level {
@@ -33,46 +44,77 @@ func (l *Lifecycle) MayDecide(ctx context.Context, a *store.Approval, approver s
 		if err != nil {
 			return err
 		}
-		if other.State == store.ApprovalDecided && same(other.DecidedBy, approver) {
-			return Errorf(CodeForbidden, "您已审批本版报告的「%s」，同一人不能审批同一版本的两级。本级的其他审批人可以审批。", other.LevelName)
+		if other.State != store.ApprovalDecided {
+			continue
+		}
+		switch {
+		case same(other.DecidedBy, approver) || same(other.DecidedFor, approver):
+			return Errorf(CodeForbidden, "您已审批本版报告的「%s」（%s），同一人不能审批同一版本的两级。本级的其他审批人可以审批。", other.LevelName, other.DecidedLabel())
+		case onBehalf != "" && (same(other.DecidedBy, onBehalf) || same(other.DecidedFor, onBehalf)):
+			return Errorf(CodeForbidden, "%s 已审批本版报告的「%s」（%s），您不能代其再审批一级：同一人不能审批同一版本的两级。本级的其他审批人可以审批。", onBehalf, other.LevelName, other.DecidedLabel())
 		}
 	}
 	return nil
 }
 
-// Unstaffed is the first level of a chain that no one may decide when submitter submits:
-// each level needs an approver who is not the submitter and has no other level to
-// decide. It returns NoLevel when every level can be decided.
-func Unstaffed(chain []store.Level, submitter string) store.LevelIndex {
+// Unstaffed is the first level of a chain that no one may decide when submitter submits
+// on day (a 北京时间 date): each level needs an approver — in person, through their
+// substitute running that day, or the level's escalate_to — who is not the submitter and
+// has no other level to decide. It returns NoLevel when every level can be decided.
+func Unstaffed(chain []store.Level, submitter string, subs []store.Substitute, day string) store.LevelIndex {
 	// The shortest start of the chain that cannot be staffed ends at the level to name.
 	for n := 1; n <= len(chain); n++ {
-		if !staffable(chain[:n], submitter) {
+		if !staffable(chain[:n], submitter, subs, day) {
 			return store.LevelIndex(n - 1)
 		}
 	}
 	return store.NoLevel
 }
 
-// staffable reports whether every level of chain can get its own approver, none of them
-// the submitter: a matching, found by trying each in turn (chains have at most five
-// levels).
-func staffable(chain []store.Level, submitter string) bool {
+// deciders are the ways a level can be decided: each a set of the people the decision
+// counts for (an approver; a substitute with the approver; the escalation address).
+func deciders(l store.Level, subs []store.Substitute, day string) [][]string {
+	var out [][]string
+	for _, a := range l.Approvers {
+		out = append(out, []string{a})
+		for _, s := range subs {
+			if s.Active(day) && same(s.Approver, a) {
+				out = append(out, []string{s.Substitute, a})
+			}
+		}
+	}
+	if l.EscalateTo != "" {
+		out = append(out, []string{l.EscalateTo})
+	}
+	return out
+}
+
+// staffable reports whether every level of chain can get its own decider, none of them
+// counting for the submitter or for anyone of another level: a matching, found by trying
+// each in turn (chains have at most five levels).
+func staffable(chain []store.Level, submitter string, subs []store.Substitute, day string) bool {
 	taken := map[string]bool{}
 	var try func(i int) bool
 	try = func(i int) bool {
 		if i == len(chain) {
 			return true
 		}
-		for _, a := range chain[i].Approvers {
-			k := strings.ToLower(strings.TrimSpace(a))
-			if same(a, submitter) || taken[k] {
-				continue
+	options:
+		for _, people := range deciders(chain[i], subs, day) {
+			for _, p := range people {
+				if same(p, submitter) || taken[key(p)] {
+					continue options
+				}
 			}
-			taken[k] = true
+			for _, p := range people {
+				taken[key(p)] = true
+			}
 			if try(i + 1) {
 				return true
 			}
-			taken[k] = false
+			for _, p := range people {
+				taken[key(p)] = false
+			}
 		}
 		return false
 	}
@@ -84,5 +126,7 @@ func unstaffedError(chain []store.Level, i store.LevelIndex) *Error {
 	return Errorf(CodeUnprocessable, "「%s」没有可以审批本版报告的人：提交人不能审批自己提交的报告，同一人也不能审批两级。请由其他人提交，或请管理员为「%s」增加审批人。",
 		chain[i].Name, chain[i].Name)
 }
+
+func key(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
 
 func same(a, b string) bool { return strings.EqualFold(strings.TrimSpace(a), strings.TrimSpace(b)) }
