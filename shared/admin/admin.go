@@ -22,6 +22,8 @@ import (
 type File struct {
 	Agencies []Agency `yaml:"agencies"`
 	Users    []User   `yaml:"users"`
+	// Substitutes (代理) name who stands in for an approver, and when (away.go).
+	Substitutes []store.Substitute `yaml:"substitutes"`
 }
 
 // Agency is one agency in the file.
@@ -40,6 +42,8 @@ type Level struct {
 	Name                  string   `yaml:"name"`
 	Approvers             []string `yaml:"approvers"`
 	ConfidentialityReview *bool    `yaml:"confidentiality_review"`
+	// EscalateTo is offered the level's approval after its last reminder.
+	EscalateTo string `yaml:"escalate_to"`
 }
 
 // User is one user in the file.
@@ -139,6 +143,7 @@ func (f *File) check() error {
 			}
 		}
 	}
+	errs = append(errs, f.checkAway()...)
 	return errors.Join(errs...)
 }
 
@@ -173,7 +178,8 @@ func Import(ctx context.Context, st *store.Store, f *File) (Summary, error) {
 			if l.ConfidentialityReview != nil {
 				review = *l.ConfidentialityReview
 			}
-			ag.Chain = append(ag.Chain, store.Level{Name: strings.TrimSpace(l.Name), Approvers: lower(l.Approvers), ConfidentialityReview: review})
+			ag.Chain = append(ag.Chain, store.Level{Name: strings.TrimSpace(l.Name), Approvers: lower(l.Approvers), ConfidentialityReview: review,
+				EscalateTo: strings.ToLower(strings.TrimSpace(l.EscalateTo))})
 		}
 		if err := st.PutAgency(ctx, ag); err != nil {
 			return sum, err
@@ -185,6 +191,9 @@ func Import(ctx context.Context, st *store.Store, f *File) (Summary, error) {
 			return sum, err
 		}
 		sum.Users++
+	}
+	if err := f.importSubstitutes(ctx, st); err != nil {
+		return sum, err
 	}
 	return sum, nil
 }

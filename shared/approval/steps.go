@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"time"
 
 	"nianbao/shared/lifecycle"
@@ -139,11 +140,18 @@ func (s *Steps) RequestApproval(ctx context.Context, in AwaitInput) error {
 		ConfidentialityReview: level.ConfidentialityReview,
 		TaskToken:             in.Token,
 		Created:               now,
-		// The link lives as long as the wait can: every reminder interval, plus a day.
-		Expires: now.Add(time.Duration(st.ReminderSeconds*(st.MaxReminders+1))*time.Second + 24*time.Hour),
+		// The link lives as long as the wait can: every reminder interval (and the
+		// escalation's), plus a day.
+		Expires: now.Add(time.Duration(st.ReminderSeconds*(st.MaxReminders+1+escalation(level)))*time.Second + 24*time.Hour),
 	}
-	for _, email := range level.Approvers {
-		a.Recipients = append(a.Recipients, store.Recipient{Email: email, SecretHash: links.Hash(s.Keys.ApprovalSecret(a.ID, email))})
+	// The approvers, and the substitutes (代理) of those away today.
+	subs, err := s.Store.Substitutes(ctx, st.Agency)
+	if err != nil {
+		return &TransientError{Err: err}
+	}
+	for _, r := range lifecycle.LevelRecipients(level, subs, lifecycle.Day(now)) {
+		r.SecretHash = links.Hash(s.Keys.ApprovalSecret(a.ID, r.Email))
+		a.Recipients = append(a.Recipients, r)
 	}
 	got, created, err := s.Store.CreateApproval(ctx, a)
 	if err != nil {
@@ -191,15 +199,27 @@ func (s *Steps) send(ctx context.Context, m mail.Message) error {
 	return err
 }
 
+// escalation is the number of extra waits a level's escalate_to adds.
+func escalation(l store.Level) int {
+	if l.EscalateTo != "" {
+		return 1
+	}
+	return 0
+}
+
 func (s *Steps) mailApprovers(ctx context.Context, ag *store.Agency, v *store.Version, a *store.Approval, reminder bool) error {
-	for _, r := range a.Recipients {
-		link := links.ApprovalURL(s.BaseURL, a.ID, s.Keys.ApprovalSecret(a.ID, r.Email))
-		m := approvalMessage(ag, v, a, r.Email, link, reminder)
-		if err := s.send(ctx, m); err != nil {
+	for _, r := range a.Live() {
+		if err := s.mailRecipient(ctx, ag, v, a, r, reminder); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// mailRecipient mails one recipient their link.
+func (s *Steps) mailRecipient(ctx context.Context, ag *store.Agency, v *store.Version, a *store.Approval, r store.Recipient, reminder bool) error {
+	link := links.ApprovalURL(s.BaseURL, a.ID, s.Keys.ApprovalSecret(a.ID, r.Email))
+	return s.send(ctx, approvalMessage(ag, v, a, r, link, reminder))
 }
 
 // RemindResult tells the state machine whether to wait again or give up.
@@ -209,6 +229,9 @@ type RemindResult struct {
 	// Closed: the approval ended without a decision (the report was withdrawn); the
 	// execution has nothing left to do.
 	Closed bool `json:"closed"`
+	// Escalated: the approval was just offered to the level's escalate_to; the
+	// execution waits once more.
+	Escalated bool `json:"escalated"`
 }
 
 // Remind runs when a level has not decided within the reminder interval: a reminder with
@@ -231,6 +254,9 @@ func (s *Steps) Remind(ctx context.Context, in Input) (RemindResult, error) {
 		// still. Closed otherwise (withdrawn): the execution has nothing left to do.
 		overdue := a.ClosedReason == store.ClosedOverdue
 		return RemindResult{Reminders: a.Reminders, Overdue: overdue, Closed: !overdue}, nil
+	}
+	if a.Reminders >= in.MaxReminders && !a.Escalated && int(in.Level) < len(v.Chain) && v.Chain[in.Level].EscalateTo != "" {
+		return s.escalate(ctx, ag, v, a, v.Chain[in.Level], in)
 	}
 	if a.Reminders >= in.MaxReminders {
 		if err := s.Life.CloseOverdue(ctx, a); err != nil {
@@ -259,6 +285,36 @@ func (s *Steps) Remind(ctx context.Context, in Input) (RemindResult, error) {
 		return RemindResult{}, err
 	}
 	return RemindResult{Reminders: a.Reminders}, nil
+}
+
+// escalate offers the approval to the level's escalate_to after its last reminder and
+// tells the approvers; the state machine then waits once more (RequestApproval rearms
+// the same approval) before the report is returned as overdue.
+func (s *Steps) escalate(ctx context.Context, ag *store.Agency, v *store.Version, a *store.Approval, level store.Level, in Input) (RemindResult, error) {
+	to := strings.ToLower(strings.TrimSpace(level.EscalateTo))
+	before := a.Live()
+	got, _, err := s.Life.Escalate(ctx, a, level, links.Hash(s.Keys.ApprovalSecret(a.ID, to)))
+	if err != nil {
+		if lifecycle.ErrorCode(err) == lifecycle.CodeConflict { // decided, closed or escalated meanwhile: look again
+			return s.Remind(ctx, in)
+		}
+		return RemindResult{}, err
+	}
+	r, _ := got.RecipientNamed(to)
+	if err := s.mailRecipient(ctx, ag, v, got, r, false); err != nil {
+		return RemindResult{}, err
+	}
+	var told []string
+	for _, b := range before {
+		told = append(told, b.Email)
+	}
+	if len(told) > 0 {
+		if err := s.send(ctx, escalatedMessage(ag, v, got, told, to)); err != nil {
+			return RemindResult{}, err
+		}
+	}
+	s.log().InfoContext(ctx, "escalated", "agency", in.Agency, "year", in.Year, "version", in.Version, "level", a.LevelName, "to", to)
+	return RemindResult{Reminders: got.Reminders, Escalated: true}, nil
 }
 
 // Return kinds: why a report goes back to its drafter.
