@@ -368,7 +368,6 @@ const (
 	ActionCorrected = "corrected" // a correction replaced a published version
 	ActionReassign  = "reassign"  // the admin moved a pending approval to another approver
 	ActionEscalate  = "escalate"  // offered to the level's escalate_to after the last reminder
-	ActionDelegate  = "delegate"  // a substitute (代理) named or cleared
 )
 
 // ActorLabel is the line's person as shown: 「张三（代 李四）」 for a substitute.

@@ -389,7 +389,7 @@ func actionLabel(a string) string {
 func timelineRows(tl []store.AuditEntry) []timelineRow {
 	var out []timelineRow
 	for _, e := range tl {
-		row := timelineRow{At: render.DateTime(e.At), Actor: e.Actor, Action: actionLabel(e.Action), Level: e.Level,
+		row := timelineRow{At: render.DateTime(e.At), Actor: e.ActorLabel(), Action: actionLabel(e.Action), Level: e.Level,
 			Comment: e.Comment, Version: e.Version, Count: max(1, e.Count), Kind: e.Action}
 		if n := len(out); n > 0 && e.Action == store.ActionSave && out[n-1].Kind == store.ActionSave && out[n-1].Actor == e.Actor {
 			out[n-1].Count += row.Count
@@ -419,7 +419,7 @@ func comments(rp *store.Report, tl []store.AuditEntry) []timelineRow {
 		if e.Version != rp.Version || rp.Version == 0 || e.Comment == "" || !commentActions[e.Action] {
 			continue
 		}
-		out = append(out, timelineRow{At: render.DateTime(e.At), Actor: e.Actor, Action: actionLabel(e.Action), Level: e.Level,
+		out = append(out, timelineRow{At: render.DateTime(e.At), Actor: e.ActorLabel(), Action: actionLabel(e.Action), Level: e.Level,
 			Comment: e.Comment, Version: e.Version, Kind: e.Action})
 	}
 	if len(out) == 0 && rp.Comment != "" {
@@ -535,9 +535,9 @@ func levels(rp *store.Report, chain []store.Level, tl []store.AuditEntry) []leve
 		case store.ActionRemind:
 			lv.State, lv.Class = "待审批（已催办）", "waiting"
 		case store.ActionApprove:
-			lv.State, lv.Class, lv.By, lv.At, lv.Comment = "已同意", "approved", e.Actor, render.DateTime(e.At), e.Comment
+			lv.State, lv.Class, lv.By, lv.At, lv.Comment = "已同意", "approved", e.ActorLabel(), render.DateTime(e.At), e.Comment
 		case store.ActionReturn:
-			lv.State, lv.Class, lv.By, lv.At, lv.Comment = "已退回", "returned", e.Actor, render.DateTime(e.At), e.Comment
+			lv.State, lv.Class, lv.By, lv.At, lv.Comment = "已退回", "returned", e.ActorLabel(), render.DateTime(e.At), e.Comment
 		case store.ActionOverdue:
 			lv.State, lv.Class, lv.At = "逾期未审批，已退回", "returned", render.DateTime(e.At)
 		case store.ActionAttest:
