@@ -255,8 +255,14 @@ func (s *Steps) Remind(ctx context.Context, in Input) (RemindResult, error) {
 		overdue := a.ClosedReason == store.ClosedOverdue
 		return RemindResult{Reminders: a.Reminders, Overdue: overdue, Closed: !overdue}, nil
 	}
-	if a.Reminders >= in.MaxReminders && !a.Escalated && int(in.Level) < len(v.Chain) && v.Chain[in.Level].EscalateTo != "" {
-		return s.escalate(ctx, ag, v, a, v.Chain[in.Level], in)
+	if a.Escalated && !a.EscalationNotified && int(in.Level) < len(v.Chain) {
+		// A retry of an escalation whose first try stopped before its mail went out.
+		return s.notifyEscalation(ctx, ag, v, a, v.Chain[in.Level], in)
+	}
+	if a.Reminders >= in.MaxReminders && !a.Escalated && int(in.Level) < len(v.Chain) {
+		if res, escalated, err := s.escalate(ctx, ag, v, a, v.Chain[in.Level], in); escalated || err != nil {
+			return res, err
+		}
 	}
 	if a.Reminders >= in.MaxReminders {
 		if err := s.Life.CloseOverdue(ctx, a); err != nil {
@@ -281,40 +287,91 @@ func (s *Steps) Remind(ctx context.Context, in Input) (RemindResult, error) {
 	}); err != nil {
 		return RemindResult{}, err
 	}
-	if err := s.mailApprovers(ctx, ag, v, a, true); err != nil {
+	// Substitutions that began since the request: their substitutes get a request of
+	// their own; everyone already asked, the reminder.
+	before := map[string]bool{}
+	for _, r := range a.Recipients {
+		before[r.Email] = true
+	}
+	if added, err := s.addSubstitutes(ctx, a); err != nil {
 		return RemindResult{}, err
+	} else if added != nil {
+		a = added
+	}
+	for _, r := range a.Live() {
+		if err := s.mailRecipient(ctx, ag, v, a, r, before[r.Email]); err != nil {
+			return RemindResult{}, err
+		}
 	}
 	return RemindResult{Reminders: a.Reminders}, nil
+}
+
+// addSubstitutes adds to a the substitutes whose substitution runs today and who are not
+// recipients yet; nil when there are none.
+func (s *Steps) addSubstitutes(ctx context.Context, a *store.Approval) (*store.Approval, error) {
+	subs, err := s.Store.Substitutes(ctx, a.Agency)
+	if err != nil {
+		return nil, &TransientError{Err: err}
+	}
+	missing := lifecycle.MissingSubstitutes(a, subs, lifecycle.Day(s.Store.Now()))
+	if len(missing) == 0 {
+		return nil, nil
+	}
+	for i := range missing {
+		missing[i].SecretHash = links.Hash(s.Keys.ApprovalSecret(a.ID, missing[i].Email))
+	}
+	got, err := s.Store.AddRecipients(ctx, a.ID, missing)
+	if store.IsConflict(err) {
+		return nil, nil // decided or closed meanwhile: the reminder goes out as it stands
+	}
+	return got, err
 }
 
 // escalate offers the approval to the level's escalate_to after its last reminder and
 // tells the approvers; the state machine then waits once more (RequestApproval rearms
 // the same approval) before the report is returned as overdue.
-func (s *Steps) escalate(ctx context.Context, ag *store.Agency, v *store.Version, a *store.Approval, level store.Level, in Input) (RemindResult, error) {
+// escalated is false when the level has nothing to escalate to.
+func (s *Steps) escalate(ctx context.Context, ag *store.Agency, v *store.Version, a *store.Approval, level store.Level, in Input) (res RemindResult, escalated bool, err error) {
 	to := strings.ToLower(strings.TrimSpace(level.EscalateTo))
-	before := a.Live()
-	got, _, err := s.Life.Escalate(ctx, a, level, links.Hash(s.Keys.ApprovalSecret(a.ID, to)))
+	got, ok, err := s.Life.Escalate(ctx, a, level, links.Hash(s.Keys.ApprovalSecret(a.ID, to)))
 	if err != nil {
 		if lifecycle.ErrorCode(err) == lifecycle.CodeConflict { // decided, closed or escalated meanwhile: look again
-			return s.Remind(ctx, in)
+			res, err := s.Remind(ctx, in)
+			return res, true, err
 		}
-		return RemindResult{}, err
+		return RemindResult{}, true, err
 	}
-	r, _ := got.RecipientNamed(to)
-	if err := s.mailRecipient(ctx, ag, v, got, r, false); err != nil {
-		return RemindResult{}, err
+	if !ok {
+		return RemindResult{}, false, nil
 	}
+	s.log().InfoContext(ctx, "escalated", "agency", in.Agency, "year", in.Year, "version", in.Version, "level", a.LevelName, "to", to)
+	res, err = s.notifyEscalation(ctx, ag, v, got, level, in)
+	return res, true, err
+}
+
+// notifyEscalation mails the escalation's link, tells the level's approvers, and notes
+// it, so a retried step mails once.
+func (s *Steps) notifyEscalation(ctx context.Context, ag *store.Agency, v *store.Version, a *store.Approval, level store.Level, in Input) (RemindResult, error) {
+	to := strings.ToLower(strings.TrimSpace(level.EscalateTo))
 	var told []string
-	for _, b := range before {
-		told = append(told, b.Email)
+	for _, r := range a.Live() {
+		if r.Escalation {
+			if err := s.mailRecipient(ctx, ag, v, a, r, false); err != nil {
+				return RemindResult{}, err
+			}
+			continue
+		}
+		told = append(told, r.Email)
 	}
 	if len(told) > 0 {
-		if err := s.send(ctx, escalatedMessage(ag, v, got, told, to)); err != nil {
+		if err := s.send(ctx, escalatedMessage(ag, v, a, told, to)); err != nil {
 			return RemindResult{}, err
 		}
 	}
-	s.log().InfoContext(ctx, "escalated", "agency", in.Agency, "year", in.Year, "version", in.Version, "level", a.LevelName, "to", to)
-	return RemindResult{Reminders: got.Reminders, Escalated: true}, nil
+	if err := s.Store.MarkEscalationNotified(ctx, a.ID); err != nil {
+		return RemindResult{}, &TransientError{Err: err}
+	}
+	return RemindResult{Reminders: a.Reminders, Escalated: true}, nil
 }
 
 // Return kinds: why a report goes back to its drafter.

@@ -50,6 +50,45 @@ func LevelRecipients(l store.Level, subs []store.Substitute, day string) []store
 	return out
 }
 
+// substituting reports whether substitute's substitution for approver runs today.
+func (l *Lifecycle) substituting(ctx context.Context, agency, substitute, approver string) (bool, error) {
+	subs, err := l.Store.Substitutes(ctx, agency)
+	if err != nil {
+		return false, err
+	}
+	today := Day(l.Store.Now())
+	for _, s := range subs {
+		if same(s.Approver, approver) && same(s.Substitute, substitute) && s.Active(today) {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
+// MissingSubstitutes are the substitutes to add to a pending approval on day: those of
+// its live approvers (in their own name) whose substitution runs that day and who were
+// never recipients of it — a substitution that began, or was named, after the approval
+// was requested. Its reminders mail them.
+func MissingSubstitutes(a *store.Approval, subs []store.Substitute, day string) []store.Recipient {
+	had := map[string]bool{}
+	for _, r := range a.Recipients {
+		had[key(r.Email)] = true
+	}
+	var out []store.Recipient
+	for _, r := range a.Live() {
+		if r.For != "" {
+			continue // no chains: a substitute's own substitute does not inherit
+		}
+		for _, s := range subs {
+			if s.Active(day) && same(s.Approver, r.Email) && !had[key(s.Substitute)] {
+				had[key(s.Substitute)] = true
+				out = append(out, store.Recipient{Email: key(s.Substitute), For: key(r.Email)})
+			}
+		}
+	}
+	return out
+}
+
 // CheckSubstitute says what is wrong with naming sub, given the agency's substitutions
 // (existing, the approver's own among them is replaced) and the two people's users (nil:
 // unknown): the dates, the same agency, nobody their own substitute, and no loop — a
@@ -226,10 +265,13 @@ func (l *Lifecycle) Reassign(ctx context.Context, a *store.Approval, in Reassign
 // telling the original approvers). ok is false when there is nothing to escalate (no
 // escalate_to, or escalated already).
 func (l *Lifecycle) Escalate(ctx context.Context, a *store.Approval, level store.Level, secretHash string) (*store.Approval, bool, error) {
-	if level.EscalateTo == "" || a.Escalated {
+	to := key(level.EscalateTo)
+	if to == "" || a.Escalated {
 		return a, false, nil
 	}
-	to := key(level.EscalateTo)
+	if r, ok := a.RecipientNamed(to); ok && r.Reassigned == nil {
+		return a, false, nil // escalate_to has this approval already
+	}
 	got, err := l.Store.Escalate(ctx, a, store.Recipient{Email: to, SecretHash: secretHash},
 		store.AuditEntry{Actor: Actor, Action: store.ActionEscalate, Version: a.Version, Level: a.LevelName,
 			Comment: fmt.Sprintf("第 %d 次催办后仍未审批，已提交 %s 审批", a.Reminders, to)})

@@ -131,11 +131,12 @@ func TestDutiesThroughSubstitutes(t *testing.T) {
 	}{
 		{name: "a substitute for someone", decider: "s@demo.local", onBehalf: "a@demo.local", want: ""},
 		{name: "the submitter as a substitute", decider: "d@demo.local", onBehalf: "a@demo.local", want: "由您提交"},
-		{name: "a substitute for the submitter", decider: "s@demo.local", onBehalf: "D@demo.local", want: "不能代其审批"},
+		{name: "a substitute for the submitter", decider: "s@demo.local", onBehalf: "d@demo.local", want: "不能代其审批"},
 		{name: "a substitute for who decided another level", decider: "s@demo.local", onBehalf: "a@demo.local",
 			level0: &store.Approval{LevelName: "第1级", State: store.ApprovalDecided, DecidedBy: "a@demo.local"}, want: "不能代其再审批一级"},
 		{name: "a substitute who decided another level for someone", decider: "s@demo.local", onBehalf: "a@demo.local",
 			level0: &store.Approval{LevelName: "第1级", State: store.ApprovalDecided, DecidedBy: "s@demo.local", DecidedFor: "x@demo.local"}, want: "您已审批本版报告的「第1级」（s@demo.local（代 x@demo.local））"},
+		{name: "a substitute after the substitution ended", decider: "s@demo.local", onBehalf: "b@demo.local", want: "期间已经结束"},
 		{name: "in person, after one's substitute decided another level", decider: "x@demo.local",
 			level0: &store.Approval{LevelName: "第1级", State: store.ApprovalDecided, DecidedBy: "s@demo.local", DecidedFor: "x@demo.local"}, want: "您已审批本版报告的「第1级」"},
 	} {
@@ -149,6 +150,13 @@ func TestDutiesThroughSubstitutes(t *testing.T) {
 					return tt.level0, nil
 				}
 				return nil, store.ErrNotFound
+			}
+			st.SubstitutesFn = func(string) ([]store.Substitute, error) {
+				return []store.Substitute{
+					sub("a@demo.local", "s@demo.local", "2026-01-01", "2026-01-31"),
+					sub("b@demo.local", "s@demo.local", "2026-01-01", "2026-01-09"), // ended the day before
+					sub("d@demo.local", "s@demo.local", "2026-01-01", "2026-01-31"),
+				}, nil
 			}
 			var got store.Decision
 			st.DecideFn = func(a *store.Approval, d store.Decision) (*store.Approval, error) {
@@ -309,5 +317,25 @@ func TestEscalate(t *testing.T) {
 	}
 	if _, ok, _ := l.Escalate(ctx, got, store.Level{Name: "局长", EscalateTo: "lead@gov.local"}, "h"); ok {
 		t.Error("escalated twice")
+	}
+}
+
+func TestMissingSubstitutes(t *testing.T) {
+	a := &store.Approval{Recipients: []store.Recipient{
+		{Email: "a@demo.local"},
+		{Email: "old@demo.local", Reassigned: &store.Reassignment{To: "b@demo.local"}},
+		{Email: "b@demo.local"},
+		{Email: "s@demo.local", For: "b@demo.local"},
+	}}
+	subs := []store.Substitute{
+		sub("a@demo.local", "n@demo.local", "2026-01-10", "2026-01-12"),   // began after the request: added
+		sub("old@demo.local", "o@demo.local", "2026-01-01", "2026-01-31"), // reassigned away: not
+		sub("b@demo.local", "s@demo.local", "2026-01-01", "2026-01-31"),   // a recipient already
+		sub("s@demo.local", "t@demo.local", "2026-01-01", "2026-01-31"),   // a substitute's substitute: no chains
+		sub("a@demo.local", "later@demo.local", "2026-01-11", "2026-01-12"),
+	}
+	got := MissingSubstitutes(a, subs, "2026-01-10")
+	if len(got) != 1 || got[0] != (store.Recipient{Email: "n@demo.local", For: "a@demo.local"}) {
+		t.Errorf("missing = %+v", got)
 	}
 }

@@ -33,6 +33,16 @@ func (l *Lifecycle) MayDecide(ctx context.Context, a *store.Approval, approver s
 	if onBehalf != "" && same(v.SubmittedBy, onBehalf) {
 		return Errorf(CodeForbidden, "本版报告由 %s 提交，您不能代其审批：起草与审批须由不同的人完成。本级的其他审批人可以审批。", onBehalf)
 	}
+	if onBehalf != "" {
+		// A substitute decides while their substitution runs, not after.
+		running, err := l.substituting(ctx, a.Agency, approver, onBehalf)
+		if err != nil {
+			return err
+		}
+		if !running {
+			return Errorf(CodeForbidden, "您代理 %s 的期间已经结束（或代理已取消），不能再代其审批。%s 或本级的其他审批人可以审批。", onBehalf, onBehalf)
+		}
+	}
 	for i := range v.Chain {
 		if store.LevelIndex(i) == a.Level {
 			continue

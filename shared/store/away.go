@@ -126,3 +126,26 @@ func (s *Store) Escalate(ctx context.Context, a *Approval, to Recipient, audit A
 
 // SameAddress compares two addresses as the table keys them.
 func SameAddress(a, b string) bool { return userSK(a) == userSK(b) && strings.TrimSpace(a) != "" }
+
+// AddRecipients adds recipients to a pending approval (substitutes whose substitution
+// began after it was requested). ErrConflict: decided or closed meanwhile.
+func (s *Store) AddRecipients(ctx context.Context, id string, rs []Recipient) (*Approval, error) {
+	for i := range rs {
+		rs[i].Email = userSK(rs[i].Email)
+	}
+	list, err := item("", "", struct {
+		R []Recipient `dynamodbav:"r"`
+	}{rs}, time.Time{})
+	if err != nil {
+		return nil, err
+	}
+	return s.updateApproval(ctx, id, "SET #recipients = list_append(#recipients, :r)", "#state = :pending",
+		map[string]types.AttributeValue{":r": list["r"], ":pending": str(string(ApprovalPending))})
+}
+
+// MarkEscalationNotified notes that an escalation was mailed.
+func (s *Store) MarkEscalationNotified(ctx context.Context, id string) error {
+	_, err := s.updateApproval(ctx, id, "SET #escalation_notified = :t", "attribute_exists(PK)",
+		map[string]types.AttributeValue{":t": boolean(true)})
+	return err
+}

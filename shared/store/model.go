@@ -286,8 +286,11 @@ type Approval struct {
 	// Assignment counts the approval's reassignments: a decision taken through a link
 	// read before a reassignment loses to it.
 	Assignment int `dynamodbav:"assignment"`
-	// Escalated: the approval was offered to the level's escalate_to.
-	Escalated bool `dynamodbav:"escalated,omitempty"`
+	// Escalated: the approval was offered to the level's escalate_to; EscalationNotified:
+	// the escalation's link and the approvers' notice were mailed (a retried step mails
+	// them once).
+	Escalated          bool `dynamodbav:"escalated,omitempty"`
+	EscalationNotified bool `dynamodbav:"escalation_notified,omitempty"`
 }
 
 // DecidedLabel is who decided, as shown: 「张三（代 李四）」 for a substitute.
