@@ -149,6 +149,10 @@ substitutes:
 	if sheet.status != http.StatusOK || !strings.Contains(string(sheet.body), label) {
 		t.Errorf("the published version's 审批单: %d\n%.2000s", sheet.status, sheet.body)
 	}
+	// The substitute opens it through their own link too (they are not in the chain).
+	if sheet := deputy.c.do("GET", theirs+"/approval", nil, nil); sheet.status != http.StatusOK || !strings.Contains(string(sheet.body), label) {
+		t.Errorf("the 审批单 through the substitute's link: %d\n%.600s", sheet.status, sheet.body)
+	}
 }
 
 // TestSubstituteRefusals: a loop of substitutes is refused on the page; a drafter who
@@ -278,6 +282,9 @@ func TestReassign(t *testing.T) {
 	}
 	if r := section.post(old, url.Values{"csrf": {csrfOf(t, oldPage.body)}, "decision": {"approve"}}); r.status != http.StatusConflict {
 		t.Errorf("a decision through the old link: %d %.300s", r.status, r.body)
+	}
+	if r := section.c.do("GET", old+"/approval", nil, nil); r.status != http.StatusForbidden {
+		t.Errorf("the 审批单 through the old link: %d", r.status)
 	}
 	acting := newApprover(t, "acting@aw4.local")
 	if r := acting.decide(acting.reviewLink(1), "approve", "", false); r.status != http.StatusSeeOther {

@@ -283,3 +283,15 @@ func (l *Lifecycle) Escalate(ctx context.Context, a *store.Approval, level store
 	}
 	return got, true, nil
 }
+
+// MayFileByLink reports whether the person a review link names may open the filing
+// copies of its version: an approver of the chain (MayFile), or anyone else a live link
+// of the approval names — a substitute, the new approver of a reassignment, the
+// escalation's address. A link the approval was reassigned away from opens nothing.
+func MayFileByLink(a *store.Approval, email string, v *store.Version) bool {
+	r, ok := a.RecipientNamed(email)
+	if !ok || r.Reassigned != nil {
+		return false
+	}
+	return MayFile(&store.User{Email: email}, v) || (v != nil && v.Agency == a.Agency && v.Number == a.Version && v.Year == a.Year)
+}

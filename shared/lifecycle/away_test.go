@@ -339,3 +339,20 @@ func TestMissingSubstitutes(t *testing.T) {
 		t.Errorf("missing = %+v", got)
 	}
 }
+
+func TestMayFileByLink(t *testing.T) {
+	v := &store.Version{Agency: "demo", Year: 2025, Number: 2, Chain: agency(1).Chain}
+	a := &store.Approval{Agency: "demo", Year: 2025, Version: 2, Recipients: []store.Recipient{
+		{Email: "a0@demo.local", Reassigned: &store.Reassignment{To: "n@demo.local"}},
+		{Email: "n@demo.local"},
+		{Email: "s@demo.local", For: "a0@demo.local"},
+	}}
+	for email, want := range map[string]bool{"n@demo.local": true, "s@demo.local": true, "a0@demo.local": false, "x@demo.local": false} {
+		if got := MayFileByLink(a, email, v); got != want {
+			t.Errorf("%s: %v, want %v", email, got, want)
+		}
+	}
+	if MayFileByLink(a, "s@demo.local", &store.Version{Agency: "demo", Year: 2025, Number: 3}) {
+		t.Error("a link opens another version's files")
+	}
+}
