@@ -1,6 +1,7 @@
 package local_test
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -10,6 +11,7 @@ import (
 	"time"
 
 	"nianbao/shared/lifecycle"
+	"nianbao/shared/store"
 )
 
 // Approvers away: substitutes (代理), reassignment and escalation.
@@ -298,9 +300,10 @@ func TestReassign(t *testing.T) {
 
 // TestEscalation: after the level's last reminder the approval is offered to its
 // escalate_to (recorded, the approver told), who decides; the report goes on and is
-// published instead of being returned as overdue.
+// published instead of being returned as overdue. (A substitution named while the level
+// waits is mailed with its reminder.)
 func TestEscalation(t *testing.T) {
-	fresh(t, `
+	s := fresh(t, `
 agencies:
   - id: aw5
     name: 戊区应急管理局
@@ -315,7 +318,16 @@ users:
 	drafter, _ := submitSample(t, "aw5")
 	section := newApprover(t, "section@aw5.local")
 	section.reviewLink(1)
+	// A substitution named while the approval waits: its substitute is asked with the
+	// reminder, with a link of their own.
+	if err := s.PutSubstitute(context.Background(), store.Substitute{Agency: "aw5", Approver: "section@aw5.local",
+		Substitute: "away@aw5.local", From: day(0), To: day(1)}); err != nil {
+		t.Fatal(err)
+	}
 	waitSubject(t, "section@aw5.local", "【催办】", 15*time.Second)
+	if text := waitSubject(t, "away@aw5.local", "【待审批】", 5*time.Second); !strings.Contains(text, "您是 section@aw5.local 的代理人") {
+		t.Errorf("the substitute named late:\n%s", text)
+	}
 	if text := waitSubject(t, "section@aw5.local", "【已提交上级】", 15*time.Second); !strings.Contains(text, "已提交 lead@aw5.local 审批") {
 		t.Errorf("the approver's notice:\n%s", text)
 	}
