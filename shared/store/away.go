@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -123,9 +122,6 @@ func (s *Store) Escalate(ctx context.Context, a *Approval, to Recipient, audit A
 	}
 	return s.GetApproval(ctx, a.ID)
 }
-
-// SameAddress compares two addresses as the table keys them.
-func SameAddress(a, b string) bool { return userSK(a) == userSK(b) && strings.TrimSpace(a) != "" }
 
 // AddRecipients adds recipients to a pending approval (substitutes whose substitution
 // began after it was requested). ErrConflict: decided or closed meanwhile.
