@@ -155,6 +155,7 @@ func validEmail(s string) bool {
 // Summary says what an import wrote.
 type Summary struct {
 	Agencies, Users int
+	Substitutes     int // 代理 (away.go)
 }
 
 // Import writes the file's agencies and users.
@@ -192,7 +193,9 @@ func Import(ctx context.Context, st *store.Store, f *File) (Summary, error) {
 		}
 		sum.Users++
 	}
-	if err := f.importSubstitutes(ctx, st); err != nil {
+	n, err := f.importSubstitutes(ctx, st)
+	sum.Substitutes = n
+	if err != nil {
 		return sum, err
 	}
 	return sum, nil

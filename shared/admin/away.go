@@ -64,13 +64,15 @@ func (f *File) placeSubstitutes() {
 	}
 }
 
-func (f *File) importSubstitutes(ctx context.Context, st *store.Store) error {
+// importSubstitutes writes the file's substitutions (each replaces its approver's) and
+// says how many it wrote.
+func (f *File) importSubstitutes(ctx context.Context, st *store.Store) (int, error) {
 	f.placeSubstitutes()
-	for _, s := range f.Substitutes {
+	for i, s := range f.Substitutes {
 		s.SetBy = "admin import"
 		if err := st.PutSubstitute(ctx, s); err != nil {
-			return err
+			return i, err
 		}
 	}
-	return nil
+	return len(f.Substitutes), nil
 }
