@@ -236,5 +236,5 @@ func (f *File) Warnings() []string {
 			}
 		}
 	}
-	return out
+	return append(out, f.awayWarnings(drafters)...)
 }

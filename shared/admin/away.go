@@ -76,3 +76,16 @@ func (f *File) importSubstitutes(ctx context.Context, st *store.Store) (int, err
 	}
 	return len(f.Substitutes), nil
 }
+
+// awayWarnings: a drafter named someone's substitute does not decide, through that
+// link, a version they submitted.
+func (f *File) awayWarnings(drafters map[string]string) []string {
+	var out []string
+	for _, s := range f.Substitutes {
+		sub := strings.ToLower(strings.TrimSpace(s.Substitute))
+		if ag, ok := drafters[sub]; ok {
+			out = append(out, fmt.Sprintf("机关 %s：起草人 %s 是 %s 的代理人（%s 至 %s）。起草人不能代理审批自己提交的版本。", ag, sub, s.Approver, s.From, s.To))
+		}
+	}
+	return out
+}

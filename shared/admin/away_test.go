@@ -37,3 +37,14 @@ func TestParseAway(t *testing.T) {
 		})
 	}
 }
+
+func TestWarnsOfADrafterSubstitute(t *testing.T) {
+	f, err := Parse([]byte(strings.Replace(away, "substitute: deputy@demo.local", "substitute: drafter@demo.local", 1)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := strings.Join(f.Warnings(), "\n")
+	if !strings.Contains(w, "起草人 drafter@demo.local 是 director@demo.local 的代理人") {
+		t.Errorf("warnings: %s", w)
+	}
+}
