@@ -312,9 +312,18 @@ agencies:
     chain:
       - { name: 股室负责人, approvers: [section@aw5.local], escalate_to: lead@aw5.local }
       - { name: 办公室, approvers: [office@aw5.local] }
+  - id: aw6
+    name: 己区应急管理局
+    chain:
+      - { name: 局长, approvers: [drafter@aw6.local], escalate_to: lead@aw6.local }
 users:
   - { email: drafter@aw5.local, agency: aw5, roles: [drafter] }
+  - { email: drafter@aw6.local, agency: aw6, roles: [drafter, approver] }
 `)
+	// The submit-time check counts escalate_to: a level whose only approver submits is
+	// staffed by its escalation address.
+	// (submitSample fails the test unless the submission is accepted.)
+	submitSample(t, "aw6")
 	drafter, _ := submitSample(t, "aw5")
 	section := newApprover(t, "section@aw5.local")
 	section.reviewLink(1)

@@ -257,7 +257,7 @@ func (s *Steps) Remind(ctx context.Context, in Input) (RemindResult, error) {
 	}
 	if a.Escalated && !a.EscalationNotified && int(in.Level) < len(v.Chain) {
 		// A retry of an escalation whose first try stopped before its mail went out.
-		return s.notifyEscalation(ctx, ag, v, a, v.Chain[in.Level], in)
+		return s.notifyEscalation(ctx, ag, v, a, v.Chain[in.Level])
 	}
 	if a.Reminders >= in.MaxReminders && !a.Escalated && int(in.Level) < len(v.Chain) {
 		if res, escalated, err := s.escalate(ctx, ag, v, a, v.Chain[in.Level], in); escalated || err != nil {
@@ -345,13 +345,13 @@ func (s *Steps) escalate(ctx context.Context, ag *store.Agency, v *store.Version
 		return RemindResult{}, false, nil
 	}
 	s.log().InfoContext(ctx, "escalated", "agency", in.Agency, "year", in.Year, "version", in.Version, "level", a.LevelName, "to", to)
-	res, err = s.notifyEscalation(ctx, ag, v, got, level, in)
+	res, err = s.notifyEscalation(ctx, ag, v, got, level)
 	return res, true, err
 }
 
 // notifyEscalation mails the escalation's link, tells the level's approvers, and notes
 // it, so a retried step mails once.
-func (s *Steps) notifyEscalation(ctx context.Context, ag *store.Agency, v *store.Version, a *store.Approval, level store.Level, in Input) (RemindResult, error) {
+func (s *Steps) notifyEscalation(ctx context.Context, ag *store.Agency, v *store.Version, a *store.Approval, level store.Level) (RemindResult, error) {
 	to := strings.ToLower(strings.TrimSpace(level.EscalateTo))
 	var told []string
 	for _, r := range a.Live() {
