@@ -255,9 +255,20 @@ func (s *Steps) Remind(ctx context.Context, in Input) (RemindResult, error) {
 		overdue := a.ClosedReason == store.ClosedOverdue
 		return RemindResult{Reminders: a.Reminders, Overdue: overdue, Closed: !overdue}, nil
 	}
-	if a.Escalated && !a.EscalationNotified && int(in.Level) < len(v.Chain) {
-		// A retry of an escalation whose first try stopped before its mail went out.
-		return s.notifyEscalation(ctx, ag, v, a, v.Chain[in.Level])
+	if a.Escalated && a.EscalatedToken == a.TaskToken {
+		// A retry of the escalation of this very wait: finish its mail, once.
+		if !a.EscalationNotified && int(in.Level) < len(v.Chain) {
+			return s.notifyEscalation(ctx, ag, v, a, v.Chain[in.Level])
+		}
+		return RemindResult{Reminders: a.Reminders, Escalated: true}, nil
+	}
+	if a.RemindedToken != "" && a.RemindedToken == a.TaskToken {
+		// A retry of this very reminder (its mail failed in a way that passes): it is
+		// counted and recorded already; send it again.
+		if err := s.mailApprovers(ctx, ag, v, a, true); err != nil {
+			return RemindResult{}, err
+		}
+		return RemindResult{Reminders: a.Reminders}, nil
 	}
 	if a.Reminders >= in.MaxReminders && !a.Escalated && int(in.Level) < len(v.Chain) {
 		if res, escalated, err := s.escalate(ctx, ag, v, a, v.Chain[in.Level], in); escalated || err != nil {
@@ -273,7 +284,7 @@ func (s *Steps) Remind(ctx context.Context, in Input) (RemindResult, error) {
 		}
 		return RemindResult{Overdue: true, Reminders: a.Reminders}, nil
 	}
-	counted, err := s.Store.CountReminder(ctx, a.ID)
+	counted, err := s.Store.CountReminder(ctx, a.ID, a.TaskToken)
 	if err != nil {
 		if store.IsConflict(err) { // decided or closed meanwhile: look again
 			return s.Remind(ctx, in)

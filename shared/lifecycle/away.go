@@ -50,19 +50,14 @@ func LevelRecipients(l store.Level, subs []store.Substitute, day string) []store
 	return out
 }
 
-// substituting reports whether substitute's substitution for approver runs today.
-func (l *Lifecycle) substituting(ctx context.Context, agency, substitute, approver string) (bool, error) {
-	subs, err := l.Store.Substitutes(ctx, agency)
-	if err != nil {
-		return false, err
-	}
-	today := Day(l.Store.Now())
+// substituting reports whether substitute's substitution for approver runs on day.
+func substituting(subs []store.Substitute, substitute, approver, day string) bool {
 	for _, s := range subs {
-		if same(s.Approver, approver) && same(s.Substitute, substitute) && s.Active(today) {
-			return true, nil
+		if same(s.Approver, approver) && same(s.Substitute, substitute) && s.Active(day) {
+			return true
 		}
 	}
-	return false, nil
+	return false
 }
 
 // MissingSubstitutes are the substitutes to add to a pending approval on day: those of

@@ -356,3 +356,40 @@ func TestMayFileByLink(t *testing.T) {
 		t.Error("a link opens another version's files")
 	}
 }
+
+// TestLookAheadThroughSubstitutes: deciding a level for someone counts for them in the
+// look-ahead too, and a later level's substitute or escalate_to staffs it.
+func TestLookAheadThroughSubstitutes(t *testing.T) {
+	for _, tt := range []struct {
+		name     string
+		later    store.Level
+		subs     []store.Substitute
+		wantDeny string
+	}{
+		{"the later level's only approver is who the substitute stands for", store.Level{Name: "局长", Approvers: []string{"b@demo.local"}}, nil, "「局长」将没有可以审批的人"},
+		{"a substitute of that approver at the later level counts for them too", store.Level{Name: "局长", Approvers: []string{"b@demo.local"}},
+			[]store.Substitute{sub("b@demo.local", "v@demo.local", "2026-01-01", "2026-01-31")}, "「局长」将没有可以审批的人"},
+		{"the later level has an escalation address", store.Level{Name: "局长", Approvers: []string{"b@demo.local"}, EscalateTo: "lead@demo.local"}, nil, ""},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			l, st, _ := newLife()
+			st.GetVersionFn = func(string, int, int) (*store.Version, error) {
+				return &store.Version{SubmittedBy: "d@demo.local", Chain: []store.Level{{Name: "办公室", Approvers: []string{"b@demo.local", "c@demo.local"}}, tt.later}}, nil
+			}
+			st.FindApprovalFn = func(string, int, int, store.LevelIndex) (*store.Approval, error) { return nil, store.ErrNotFound }
+			st.SubstitutesFn = func(string) ([]store.Substitute, error) {
+				return append([]store.Substitute{sub("b@demo.local", "s@demo.local", "2026-01-01", "2026-01-31")}, tt.subs...), nil
+			}
+			a := &store.Approval{Level: 0, LevelName: "办公室", State: store.ApprovalPending,
+				Recipients: []store.Recipient{{Email: "b@demo.local"}, {Email: "c@demo.local"}, {Email: "s@demo.local", For: "b@demo.local"}}}
+			err := l.MayDecide(ctx, a, "s@demo.local")
+			if tt.wantDeny == "" {
+				if err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			wantCode(t, err, CodeForbidden, tt.wantDeny)
+		})
+	}
+}

@@ -33,28 +33,31 @@ func (l *Lifecycle) MayDecide(ctx context.Context, a *store.Approval, approver s
 	if onBehalf != "" && same(v.SubmittedBy, onBehalf) {
 		return Errorf(CodeForbidden, "本版报告由 %s 提交，您不能代其审批：起草与审批须由不同的人完成。本级的其他审批人可以审批。", onBehalf)
 	}
-	if onBehalf != "" {
-		// A substitute decides while their substitution runs, not after.
-		running, err := l.substituting(ctx, a.Agency, approver, onBehalf)
-		if err != nil {
-			return err
-		}
-		if !running {
-			return Errorf(CodeForbidden, "您代理 %s 的期间已经结束（或代理已取消），不能再代其审批。%s 或本级的其他审批人可以审批。", onBehalf, onBehalf)
-		}
+	subs, err := l.Store.Substitutes(ctx, a.Agency)
+	if err != nil {
+		return err
 	}
-	for i := range v.Chain {
+	today := Day(l.Store.Now())
+	if onBehalf != "" && !substituting(subs, approver, onBehalf, today) {
+		// A substitute decides while their substitution runs, not after.
+		return Errorf(CodeForbidden, "您代理 %s 的期间已经结束（或代理已取消），不能再代其审批。%s 或本级的其他审批人可以审批。", onBehalf, onBehalf)
+	}
+	used := map[string]bool{key(v.SubmittedBy): true}
+	var open []store.Level // the other levels not decided yet
+	for i, lv := range v.Chain {
 		if store.LevelIndex(i) == a.Level {
 			continue
 		}
 		other, err := l.Store.FindApproval(ctx, a.Agency, a.Year, a.Version, store.LevelIndex(i))
-		if store.IsNotFound(err) {
+		switch {
+		case store.IsNotFound(err):
+			open = append(open, lv)
 			continue
-		}
-		if err != nil {
+		case err != nil:
 			return err
 		}
 		if other.State != store.ApprovalDecided {
+			open = append(open, lv)
 			continue
 		}
 		switch {
@@ -63,9 +66,25 @@ func (l *Lifecycle) MayDecide(ctx context.Context, a *store.Approval, approver s
 		case onBehalf != "" && (same(other.DecidedBy, onBehalf) || same(other.DecidedFor, onBehalf)):
 			return Errorf(CodeForbidden, "%s 已审批本版报告的「%s」（%s），您不能代其再审批一级：同一人不能审批同一版本的两级。本级的其他审批人可以审批。", onBehalf, other.LevelName, other.DecidedLabel())
 		}
+		used[key(other.DecidedBy)] = true
+		if other.DecidedFor != "" {
+			used[key(other.DecidedFor)] = true
+		}
+	}
+	// Look ahead: deciding here must leave every other open level someone to decide it.
+	used[key(approver)] = true
+	if onBehalf != "" {
+		used[key(onBehalf)] = true
+	}
+	for n := 1; n <= len(open); n++ {
+		if !staffable(open[:n], used, subs, today) {
+			return Errorf(CodeForbidden, "如果由您审批本级，「%s」将没有可以审批的人（同一人不能审批同一版本的两级）。请由本级的其他审批人审批。", open[n-1].Name)
+		}
 	}
 	return nil
 }
+
+func key(email string) string { return strings.ToLower(strings.TrimSpace(email)) }
 
 // Unstaffed is the first level of a chain that no one may decide when submitter submits
 // on day (a 北京时间 date): each level needs an approver — in person, through their
@@ -74,7 +93,7 @@ func (l *Lifecycle) MayDecide(ctx context.Context, a *store.Approval, approver s
 func Unstaffed(chain []store.Level, submitter string, subs []store.Substitute, day string) store.LevelIndex {
 	// The shortest start of the chain that cannot be staffed ends at the level to name.
 	for n := 1; n <= len(chain); n++ {
-		if !staffable(chain[:n], submitter, subs, day) {
+		if !staffable(chain[:n], map[string]bool{key(submitter): true}, subs, day) {
 			return store.LevelIndex(n - 1)
 		}
 	}
@@ -100,9 +119,10 @@ func deciders(l store.Level, subs []store.Substitute, day string) [][]string {
 }
 
 // staffable reports whether every level of chain can get its own decider, none of them
-// counting for the submitter or for anyone of another level: a matching, found by trying
-// each in turn (chains have at most five levels).
-func staffable(chain []store.Level, submitter string, subs []store.Substitute, day string) bool {
+// counting for anyone excluded (the submitter, who decided other levels) or for anyone
+// of another level: a matching, found by trying each in turn (chains have at most five
+// levels).
+func staffable(chain []store.Level, excluded map[string]bool, subs []store.Substitute, day string) bool {
 	taken := map[string]bool{}
 	var try func(i int) bool
 	try = func(i int) bool {
@@ -112,7 +132,7 @@ func staffable(chain []store.Level, submitter string, subs []store.Substitute, d
 	options:
 		for _, people := range deciders(chain[i], subs, day) {
 			for _, p := range people {
-				if same(p, submitter) || taken[key(p)] {
+				if excluded[key(p)] || taken[key(p)] {
 					continue options
 				}
 			}
@@ -136,7 +156,5 @@ func unstaffedError(chain []store.Level, i store.LevelIndex) *Error {
 	return Errorf(CodeUnprocessable, "「%s」没有可以审批本版报告的人：提交人不能审批自己提交的报告，同一人也不能审批两级。请由其他人提交，或请管理员为「%s」增加审批人。",
 		chain[i].Name, chain[i].Name)
 }
-
-func key(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
 
 func same(a, b string) bool { return strings.EqualFold(strings.TrimSpace(a), strings.TrimSpace(b)) }

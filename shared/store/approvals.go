@@ -74,10 +74,13 @@ func (s *Store) SetTaskToken(ctx context.Context, id, token string) (*Approval, 
 		map[string]types.AttributeValue{":t": str(token)})
 }
 
-// CountReminder adds one to an approval's reminders and returns it.
-func (s *Store) CountReminder(ctx context.Context, id string) (*Approval, error) {
-	return s.updateApproval(ctx, id, "SET #reminders = #reminders + :one", "#state = :pending",
-		map[string]types.AttributeValue{":one": num(1), ":pending": str(string(ApprovalPending))})
+// CountReminder adds one to an approval's reminders for the wait of token (the one that
+// timed out) and returns it; once per wait: ErrConflict when the approval is no longer
+// pending or that wait's reminder was counted already.
+func (s *Store) CountReminder(ctx context.Context, id, token string) (*Approval, error) {
+	return s.updateApproval(ctx, id, "SET #reminders = #reminders + :one, #reminded_token = :tok",
+		"#state = :pending AND (attribute_not_exists(#reminded_token) OR #reminded_token <> :tok)",
+		map[string]types.AttributeValue{":one": num(1), ":pending": str(string(ApprovalPending)), ":tok": str(token)})
 }
 
 // Decision is what an approver decided, with the audit lines that record it.

@@ -94,7 +94,7 @@ func (s *Store) Reassign(ctx context.Context, a *Approval, to Recipient, m Reass
 }
 
 // Escalate adds the escalation's recipient to a pending approval that was not escalated
-// yet, atomically with the audit line. ErrConflict: decided, closed or escalated meanwhile.
+// yet, atomically with the audit line, noting the token of the wait it answers. ErrConflict: decided, closed or escalated meanwhile.
 func (s *Store) Escalate(ctx context.Context, a *Approval, to Recipient, audit AuditEntry) (*Approval, error) {
 	to.Email, to.Escalation = userSK(to.Email), true
 	list, err := item("", "", struct {
@@ -103,13 +103,14 @@ func (s *Store) Escalate(ctx context.Context, a *Approval, to Recipient, audit A
 	if err != nil {
 		return nil, err
 	}
-	expr := "SET #recipients = list_append(#recipients, :r), #escalated = :t"
+	expr := "SET #recipients = list_append(#recipients, :r), #escalated = :t, #escalated_token = :tok"
 	cond := "#state = :pending AND (attribute_not_exists(#escalated) OR #escalated = :f)"
 	items := []types.TransactWriteItem{{Update: &types.Update{
 		TableName: &s.table, Key: key(approvalPK(a.ID), skApproval),
 		UpdateExpression: &expr, ConditionExpression: &cond, ExpressionAttributeNames: names(expr, cond),
 		ExpressionAttributeValues: map[string]types.AttributeValue{
 			":r": list["r"], ":t": boolean(true), ":f": boolean(false), ":pending": str(string(ApprovalPending)),
+			":tok": str(a.TaskToken),
 		},
 	}}}
 	p, err := s.auditPut(a.Agency, a.Year, audit)
