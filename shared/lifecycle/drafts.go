@@ -152,7 +152,11 @@ func (l *Lifecycle) Submit(ctx context.Context, in SubmitInput) (*Submitted, err
 	if len(ag.Chain) < store.MinLevels || len(ag.Chain) > store.MaxLevels {
 		return nil, Errorf(CodeConflict, "本机关的审批流程未配置（须有 %d 至 %d 级），请联系管理员。", store.MinLevels, store.MaxLevels)
 	}
-	if i := Unstaffed(ag.Chain, in.Actor); i != store.NoLevel {
+	subs, err := l.Store.Substitutes(ctx, ag.ID)
+	if err != nil {
+		return nil, err
+	}
+	if i := Unstaffed(ag.Chain, in.Actor, subs, Day(l.Store.Now())); i != store.NoLevel {
 		return nil, unstaffedError(ag.Chain, i)
 	}
 	doc, err := report.DecodeBytes(rp.Draft)

@@ -716,7 +716,7 @@ func TestSeparationOfDuties(t *testing.T) {
 		{"three levels for two people", chain([]string{"a", "b"}, []string{"a", "b"}, []string{"b", "a"}), "d", 2},
 	} {
 		t.Run("submitting: "+tt.name, func(t *testing.T) {
-			if got := Unstaffed(tt.chain, tt.submitter); got != tt.want {
+			if got := Unstaffed(tt.chain, tt.submitter, nil, "2026-01-10"); got != tt.want {
 				t.Errorf("Unstaffed = %d, want %d", got, tt.want)
 			}
 		})

@@ -91,6 +91,8 @@ type Decision struct {
 	Comment  string
 	Attested bool
 	Audit    []AuditEntry
+	// For is the approver a substitute decided for ("": in their own name).
+	For string
 }
 
 // Decide records a decision, atomically with its audit lines: pending → decided, only
@@ -100,8 +102,9 @@ type Decision struct {
 // ErrConflict and change nothing.
 func (s *Store) Decide(ctx context.Context, a *Approval, d Decision) (*Approval, error) {
 	now := s.now().UTC().Format(timeLayout)
-	expr := "SET #state = :decided, #decision = :d, #decided_by = :by, #decided_at = :now, #comment = :c, #attested = :att"
-	cond := "#state = :pending AND #expires > :now"
+	expr := "SET #state = :decided, #decision = :d, #decided_by = :by, #decided_at = :now, #comment = :c, #attested = :att, #decided_for = :for"
+	// Not reassigned since a was read: the link it came through still decides.
+	cond := "#state = :pending AND #expires > :now AND (attribute_not_exists(#assignment) OR #assignment = :asg)"
 	items := []types.TransactWriteItem{
 		{Update: &types.Update{
 			TableName: &s.table, Key: key(approvalPK(a.ID), skApproval),
@@ -109,6 +112,7 @@ func (s *Store) Decide(ctx context.Context, a *Approval, d Decision) (*Approval,
 			ExpressionAttributeValues: map[string]types.AttributeValue{
 				":decided": str(string(ApprovalDecided)), ":d": str(string(d.Decision)), ":by": str(d.By), ":now": str(now),
 				":c": str(d.Comment), ":att": boolean(d.Attested), ":pending": str(string(ApprovalPending)),
+				":for": str(d.For), ":asg": num(int64(a.Assignment)),
 			},
 		}},
 		{ConditionCheck: &types.ConditionCheck{

@@ -104,6 +104,8 @@ type timelineEntry struct {
 	Version int    `json:"version,omitempty"`
 	// Count is how many consecutive saves by one person a save line stands for.
 	Count int `json:"count,omitempty"`
+	// ActorLabel is the person as shown: 「张三（代 李四）」 for a substitute (away.go).
+	ActorLabel string `json:"actor_label"`
 }
 
 // reportView is GET /api/reports/{agency}/{year}.
@@ -178,7 +180,7 @@ func (s *Server) view(r *http.Request, ag *store.Agency, rp *store.Report) (*rep
 		return nil, err
 	}
 	for _, e := range tl {
-		v.Timeline = append(v.Timeline, timelineEntry{At: bjTime(e.At), Actor: e.Actor, Action: e.Action, Level: e.Level, Comment: e.Comment, Version: e.Version, Count: e.Count})
+		v.Timeline = append(v.Timeline, timelineEntryOf(e))
 	}
 	return v, nil
 }

@@ -375,6 +375,7 @@ var actionLabels = map[string]string{
 	store.ActionRemind: "催办", store.ActionOverdue: "逾期退回", store.ActionInvalid: "校验未通过",
 	store.ActionPublish: "发布", store.ActionFail: "失败", store.ActionWithdraw: "撤回",
 	store.ActionCorrected: "更正", store.ActionSubmitUndone: "撤销提交",
+	store.ActionReassign: "改派", store.ActionEscalate: "提交上级",
 }
 
 func actionLabel(a string) string {
@@ -389,7 +390,7 @@ func actionLabel(a string) string {
 func timelineRows(tl []store.AuditEntry) []timelineRow {
 	var out []timelineRow
 	for _, e := range tl {
-		row := timelineRow{At: render.DateTime(e.At), Actor: e.Actor, Action: actionLabel(e.Action), Level: e.Level,
+		row := timelineRow{At: render.DateTime(e.At), Actor: e.ActorLabel(), Action: actionLabel(e.Action), Level: e.Level,
 			Comment: e.Comment, Version: e.Version, Count: max(1, e.Count), Kind: e.Action}
 		if n := len(out); n > 0 && e.Action == store.ActionSave && out[n-1].Kind == store.ActionSave && out[n-1].Actor == e.Actor {
 			out[n-1].Count += row.Count
@@ -419,7 +420,7 @@ func comments(rp *store.Report, tl []store.AuditEntry) []timelineRow {
 		if e.Version != rp.Version || rp.Version == 0 || e.Comment == "" || !commentActions[e.Action] {
 			continue
 		}
-		out = append(out, timelineRow{At: render.DateTime(e.At), Actor: e.Actor, Action: actionLabel(e.Action), Level: e.Level,
+		out = append(out, timelineRow{At: render.DateTime(e.At), Actor: e.ActorLabel(), Action: actionLabel(e.Action), Level: e.Level,
 			Comment: e.Comment, Version: e.Version, Kind: e.Action})
 	}
 	if len(out) == 0 && rp.Comment != "" {
@@ -535,9 +536,9 @@ func levels(rp *store.Report, chain []store.Level, tl []store.AuditEntry) []leve
 		case store.ActionRemind:
 			lv.State, lv.Class = "待审批（已催办）", "waiting"
 		case store.ActionApprove:
-			lv.State, lv.Class, lv.By, lv.At, lv.Comment = "已同意", "approved", e.Actor, render.DateTime(e.At), e.Comment
+			lv.State, lv.Class, lv.By, lv.At, lv.Comment = "已同意", "approved", e.ActorLabel(), render.DateTime(e.At), e.Comment
 		case store.ActionReturn:
-			lv.State, lv.Class, lv.By, lv.At, lv.Comment = "已退回", "returned", e.Actor, render.DateTime(e.At), e.Comment
+			lv.State, lv.Class, lv.By, lv.At, lv.Comment = "已退回", "returned", e.ActorLabel(), render.DateTime(e.At), e.Comment
 		case store.ActionOverdue:
 			lv.State, lv.Class, lv.At = "逾期未审批，已退回", "returned", render.DateTime(e.At)
 		case store.ActionAttest:

@@ -171,7 +171,7 @@ func (s *Server) reviewFile(file string) http.HandlerFunc {
 			s.internal(w, r, err) // the approval names its version: it exists
 			return
 		}
-		if !lifecycle.MayFile(&store.User{Email: t.recipient}, f.version) {
+		if !lifecycle.MayFileByLink(a, t.recipient, f.version) {
 			s.refuse(w, r, nil, lifecycle.CodeForbidden, "这个审批链接不能查看这份报告的备案材料。")
 			return
 		}

@@ -72,6 +72,7 @@ type reviewView struct {
 	layout
 	Approval    *store.Approval
 	Recipient   string
+	OnBehalf    string // the approver a substitute's link stands in for
 	Version     *store.Version
 	Article     template.HTML
 	Warnings    []report.Finding

@@ -110,6 +110,12 @@ func (s *Server) routes() []route {
 		{"GET /reports/{agency}/{year}/versions/{n}/" + fileSheet, s.versionFile(fileSheet)},
 		{"GET /reports/{agency}/{year}/versions/{n}/" + fileSheetDocx, s.versionFile(fileSheetDocx)},
 
+		// Approvers away (away.go): one's substitute (代理), the admin's reassignment.
+		{"GET /substitute", s.substitutePage},
+		{"POST /substitute", s.setSubstitute},
+		{"GET /reassign", s.reassignPage},
+		{"POST /reassign/{id}", s.reassign},
+
 		// Files.
 		{"GET /assets/", http.StripPrefix("/assets/", http.FileServerFS(render.Assets())).ServeHTTP},
 		{"GET /static/", http.StripPrefix("/static/", http.FileServerFS(static)).ServeHTTP},
