@@ -61,13 +61,14 @@ var Uses = map[string][]string{
 	// submissions (a TransactWriteItems Delete undoes one whose execution did not
 	// start), decisions (a ConditionCheck on the report); the workflow (start, stop,
 	// describe, deliver a decision); sign-in requests handed to SignInFunction; the
-	// link key for review links and form tokens. No mail.
+	// link key for review links and form tokens; mail for what people do in the app
+	// (copies to an approver, a reassigned link, 催报).
 	"ApiFunction": slices.Concat(tableReads, tableWrites,
 		on(table, "dynamodb:DeleteItem", "dynamodb:ConditionCheckItem"),
 		on(linkKey, "secretsmanager:GetSecretValue"),
 		on(stateMachine, "states:StartExecution", "states:SendTaskSuccess"),
 		on(executions, "states:StopExecution", "states:DescribeExecution"),
-		on(signInFunction, "lambda:InvokeFunction")),
+		on(signInFunction, "lambda:InvokeFunction"), mailSend),
 	// shared/signin: the user (GetItem), the throttle (UpdateItem, PutItem), the link
 	// (PutItem), the mail. A sign-in link's secret is random: no link key.
 	"SignInFunction": slices.Concat(tableReads, tableWrites, mailSend),
