@@ -10,15 +10,16 @@ import (
 	"nianbao/shared/store"
 )
 
-// manyLines writes a report with 600 saves by two people taking turns (each its own
-// line), a submission and a withdrawal after every 100 (they move the saves into the
-// audit log; the last 100 stay in the report item) and 250 other lines among them: 860
-// lines. It returns how many, and the last version.
+// manyLines writes a report with 150 saves by two people taking turns (each its own
+// line), a submission and a withdrawal after every 25 (they move the saves into the
+// audit log; the last 25 stay in the report item) and 65 other lines among them: 225
+// lines. It returns how many, and the last version. (infra/local's
+// TestTimelinePaginated does 600 saves and 250 lines through the API.)
 func manyLines(t testing.TB, s *store.Store) (lines, version int) {
 	t.Helper()
 	ctx := context.Background()
 	rev := 0
-	for i := range 600 {
+	for i := range 150 {
 		var err error
 		if rev, err = s.SaveDraft(ctx, "a", 2025, []byte(`{}`), rev, fmt.Sprintf("p%d@a", i%2), "ip"); err != nil {
 			t.Fatal(err)
@@ -28,7 +29,7 @@ func manyLines(t testing.TB, s *store.Store) (lines, version int) {
 				t.Fatal(err)
 			}
 		}
-		if i%100 == 99 && i < 500 {
+		if i%25 == 24 && i < 125 {
 			version++
 			sub := store.Submission{Rev: rev, Version: store.Version{Agency: "a", Year: 2025, Number: version, Document: []byte(`{}`), SubmittedBy: "p1@a",
 				Chain: []store.Level{{Name: "局长", Approvers: []string{"d@a"}}}}}
@@ -40,12 +41,12 @@ func manyLines(t testing.TB, s *store.Store) (lines, version int) {
 			}
 		}
 	}
-	return 600 + 250 + 2*version, version
+	return 150 + 65 + 2*version, version
 }
 
 // A report's timeline is read a page at a time, newest first: no page holds more than
-// TimelinePageSize lines however many there are, and the pages together are every line
-// once, in order (the whole timeline, read the old way, is the reference).
+// the limit asked for however many lines there are, and the pages together are every
+// line once, in order (the whole timeline, read the old way, is the reference).
 func TestTimelinePages(t *testing.T) {
 	s := newStore(t)
 	// A clock that moves 1 ms a call: every line has its own time.
@@ -62,18 +63,19 @@ func TestTimelinePages(t *testing.T) {
 	if len(all) != want {
 		t.Fatalf("%d lines in the whole timeline, want %d", len(all), want)
 	}
+	const pageSize = 40
 	var got []store.AuditEntry
 	before, pages := "", 0
 	for {
-		p, err := s.TimelinePage(ctx, "a", 2025, before, 0)
+		p, err := s.TimelinePage(ctx, "a", 2025, before, pageSize)
 		if err != nil {
 			t.Fatal(err)
 		}
 		pages++
-		if len(p.Entries) > store.TimelinePageSize {
-			t.Fatalf("page %d: %d lines, want at most %d", pages, len(p.Entries), store.TimelinePageSize)
+		if len(p.Entries) > pageSize {
+			t.Fatalf("page %d: %d lines, want at most %d", pages, len(p.Entries), pageSize)
 		}
-		if p.Next != "" && len(p.Entries) != store.TimelinePageSize {
+		if p.Next != "" && len(p.Entries) != pageSize {
 			t.Errorf("page %d: %d lines and an older page", pages, len(p.Entries))
 		}
 		got = append(got, p.Entries...)
@@ -88,7 +90,7 @@ func TestTimelinePages(t *testing.T) {
 			t.Fatal("the pages do not end")
 		}
 	}
-	if pages != (want+store.TimelinePageSize-1)/store.TimelinePageSize {
+	if pages != (want+pageSize-1)/pageSize {
 		t.Errorf("%d pages for %d lines", pages, want)
 	}
 	if len(got) != len(all) {
@@ -127,9 +129,9 @@ func TestTimelinePages(t *testing.T) {
 	for _, e := range lines {
 		count[e.Action]++
 	}
-	// Reminders at i%12 < 5 for i in 500..599 (the last submission is at i = 499).
+	// Reminders at i%12 < 5 for i in 125..149 (the last submission is at i = 124).
 	reminders := 0
-	for i := 500; i < 600; i++ {
+	for i := 125; i < 150; i++ {
 		if i%12 < 5 {
 			reminders++
 		}
