@@ -67,6 +67,10 @@ func TestRunLeavesNoProcessBehind(t *testing.T) {
 			if !strings.Contains(banner, "http://127.0.0.1:") {
 				t.Errorf("no URL in:\n%s", banner)
 			}
+			// Nothing survives Ctrl-C: the banner says so before it says how to stop.
+			if !strings.Contains(banner, memoryNotice) {
+				t.Errorf("the banner does not say the data lives in memory only (%q):\n%s", memoryNotice, banner)
+			}
 			kids := children(cmd.Process.Pid)
 			if len(kids) == 0 {
 				t.Fatal("no moto process under nianbao run")

@@ -113,6 +113,7 @@ type Stack struct {
 
 	listeners []net.Listener // closed by Stop even if never served
 	webPort   *reservedPort  // bound, not listening, until the stack is ready
+	faults    faultSet       // answered by the gateway in place of moto (faults.go)
 
 	stopOnce sync.Once
 	stopErr  error
@@ -194,7 +195,7 @@ func Start(ctx context.Context, opts Options) (_ *Stack, err error) {
 		s.Info.Moto, s.Info.Python, s.Info.Workarounds = s.moto.info.Moto, s.moto.info.Python, s.moto.info.Workarounds
 		motoURL, _ := url.Parse(s.MotoURL)
 		s.gw = newGateway(base, motoURL, s.log)
-		s.gwSrv = &http.Server{Handler: s.gw, ReadHeaderTimeout: 10 * time.Second}
+		s.gwSrv = &http.Server{Handler: s.faults.handler(s.gw), ReadHeaderTimeout: 10 * time.Second}
 		go serve(s.gwSrv, gwLn, s.log, "gateway")
 	}
 

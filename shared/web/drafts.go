@@ -1,8 +1,12 @@
 package web
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
+	"slices"
 	"strconv"
 
 	"nianbao/shared/lifecycle"
@@ -285,12 +289,11 @@ func (s *Server) statusPage(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// reportRequest is a drafter's page request for one report, read with its timeline.
+// reportRequest is a drafter's page request for one report.
 type reportRequest struct {
-	user     *store.User
-	agency   *store.Agency
-	report   *store.Report
-	timeline []store.AuditEntry
+	user   *store.User
+	agency *store.Agency
+	report *store.Report
 }
 
 // reportRequest reads the report a page is for, answering the page itself when there is
@@ -315,12 +318,21 @@ func (s *Server) reportRequest(w http.ResponseWriter, r *http.Request) (*reportR
 		s.internal(w, r, err)
 		return nil, false
 	}
-	tl, err := s.Store.Timeline(r.Context(), ag.ID, year)
-	if err != nil {
-		s.internal(w, r, err)
-		return nil, false
+	return &reportRequest{user: u, agency: ag, report: rp}, true
+}
+
+// newestLines are the audit lines of the report's newest version (none before its first
+// submission): what its levels and comments are made of.
+func (s *Server) newestLines(ctx context.Context, rp *store.Report) (*store.Version, []store.AuditEntry, error) {
+	if rp.Version == 0 {
+		return nil, nil, nil
 	}
-	return &reportRequest{user: u, agency: ag, report: rp, timeline: tl}, true
+	ver, err := s.Store.GetVersion(ctx, rp.Agency, rp.Year, rp.Version)
+	if err != nil {
+		return nil, nil, err
+	}
+	lines, err := s.Store.VersionLines(ctx, ver)
+	return ver, lines, err
 }
 
 // signedIn is the frame of a signed-in drafter's page.
@@ -349,7 +361,12 @@ func (s *Server) showForm(w http.ResponseWriter, r *http.Request, rq *reportRequ
 		v.PublicURL = s.publishedURL(ag.ID, year)
 	}
 	if rp.Status != store.StatusDraft || rp.Comment != "" {
-		v.Comments = comments(rp, rq.timeline)
+		_, lines, err := s.newestLines(r.Context(), rp)
+		if err != nil {
+			s.internal(w, r, err)
+			return
+		}
+		v.Comments = comments(rp, lines)
 	}
 	l := s.signedIn(r, render.Title(ag.Name, year), u, ag)
 	l.Wide = true
@@ -457,6 +474,10 @@ type statusView struct {
 	// The filing copies of the newest version (filing.go).
 	DocxHref  string
 	SheetHref string
+
+	// TimelineOlder is the link to the older lines (the page shows the newest
+	// store.TimelinePageSize), TimelineNewest the link back when this page is an older one.
+	TimelineOlder, TimelineNewest string
 }
 
 type versionRow struct {
@@ -470,10 +491,29 @@ type versionRow struct {
 }
 
 func (s *Server) showStatus(w http.ResponseWriter, r *http.Request, rq *reportRequest) {
-	u, ag, rp, tl := rq.user, rq.agency, rq.report, rq.timeline
+	u, ag, rp := rq.user, rq.agency, rq.report
+	before := r.URL.Query().Get("before")
+	page, err := s.Store.TimelinePage(r.Context(), ag.ID, rp.Year, before, store.TimelinePageSize)
+	if errors.Is(err, store.ErrBadCursor) {
+		s.message(w, r, http.StatusBadRequest, messagePage{layout: layout{Title: "链接无效", User: u},
+			Message: "这个操作记录的链接无效。", Link: reportPath(ag.ID, rp.Year) + "/status", LinkText: "查看最新的记录"})
+		return
+	}
+	if err != nil {
+		s.internal(w, r, err)
+		return
+	}
+	oldestFirst := slices.Clone(page.Entries)
+	slices.Reverse(oldestFirst)
 	v := &statusView{
-		Agency: ag.ID, Year: rp.Year, Report: rp, StatusText: statusText(rp), Timeline: timelineRows(tl),
+		Agency: ag.ID, Year: rp.Year, Report: rp, StatusText: statusText(rp), Timeline: timelineRows(oldestFirst),
 		EditHref: reportPath(ag.ID, rp.Year) + "/edit", CanEdit: editable(rp), CanWithdraw: rp.Status == store.StatusInReview,
+	}
+	if page.Next != "" {
+		v.TimelineOlder = reportPath(ag.ID, rp.Year) + "/status?" + url.Values{"before": {page.Next}}.Encode() + "#tl-h"
+	}
+	if before != "" {
+		v.TimelineNewest = reportPath(ag.ID, rp.Year) + "/status#tl-h"
 	}
 	if rp.PublishedVersion > 0 {
 		v.PublicURL = s.publishedURL(ag.ID, rp.Year)
@@ -490,18 +530,18 @@ func (s *Server) showStatus(w http.ResponseWriter, r *http.Request, rq *reportRe
 			CorrectionReason: x.CorrectionReason, Published: x.Number == rp.PublishedVersion,
 			DocxHref: files + fileReportDocx, SheetHref: files + fileSheet})
 	}
-	if rp.Version > 0 {
-		ver, err := s.Store.GetVersion(r.Context(), ag.ID, rp.Year, rp.Version)
-		if err != nil {
-			s.internal(w, r, err)
-			return
-		}
-		v.Levels = levels(rp, ver.Chain, tl)
+	ver, lines, err := s.newestLines(r.Context(), rp)
+	if err != nil {
+		s.internal(w, r, err)
+		return
+	}
+	if ver != nil {
+		v.Levels = levels(rp, ver.Chain, lines)
 		files := versionPath(ag.ID, rp.Year, rp.Version) + "/"
 		v.DocxHref, v.SheetHref = files+fileReportDocx, files+fileSheet
 	}
 	if rp.Status != store.StatusDraft && rp.Status != store.StatusInReview && rp.Status != store.StatusPublished {
-		v.Comments = comments(rp, tl)
+		v.Comments = comments(rp, lines)
 	}
 	s.page(w, r, http.StatusOK, "status", statusPage{layout: s.signedIn(r, render.Title(ag.Name, rp.Year)+" — 审批进度", u, ag), Status: v})
 }

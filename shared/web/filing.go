@@ -82,7 +82,7 @@ func (s *Server) filingOf(ctx context.Context, ag *store.Agency, v *store.Versio
 			return nil, err
 		}
 	}
-	tl, err := s.Store.Timeline(ctx, v.Agency, v.Year)
+	tl, err := s.Store.VersionLines(ctx, v) // the version's own lines: bounded
 	if err != nil {
 		return nil, err
 	}

@@ -341,6 +341,9 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	if e.Err != nil {
 		s.log().InfoContext(r.Context(), "request refused", "route", routeOf(r), "code", e.Code, "err", e.Err)
 	}
+	if e.Code == lifecycle.CodeUnavailable {
+		w.Header().Set("Retry-After", strconv.Itoa(retryAfterSeconds))
+	}
 	if e.Code == lifecycle.CodeStale && e.Current != nil {
 		cur := e.Current
 		w.Header().Set("ETag", etag(cur.Rev))
@@ -352,8 +355,17 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	writeJSON(w, statusOf(e.Code), apiError{Error: e.Message, Code: e.Code, Path: e.Path, Line: e.Line, Column: e.Column, Findings: e.Findings})
 }
 
-// internal logs an unexpected error and answers 500 without details.
+// retryAfterSeconds is the Retry-After of a 503 (CodeUnavailable): DynamoDB's
+// throttling passes within seconds.
+const retryAfterSeconds = 2
+
+// internal logs an unexpected error and answers 500 without details; a service behind
+// that is busy for the moment (a throttled store) is answered 503 as fail answers it.
 func (s *Server) internal(w http.ResponseWriter, r *http.Request, err error) {
+	if e, ok := lifecycle.AsError(err); ok && e.Code == lifecycle.CodeUnavailable {
+		s.fail(w, r, err)
+		return
+	}
 	s.log().ErrorContext(r.Context(), "request failed", "method", r.Method, "route", routeOf(r), "err", err)
 	writeError(w, lifecycle.CodeInternal, internalMessage)
 }
