@@ -37,6 +37,13 @@ type Store interface {
 	MarkDelivered(ctx context.Context, id string) error
 	SetTaskToken(ctx context.Context, id, token string) (*store.Approval, error)
 	CloseApproval(ctx context.Context, id string, reason store.ClosedReason) (*store.Approval, error)
+	// Approvers away (away.go).
+	GetUser(ctx context.Context, email string) (*store.User, error)
+	Substitutes(ctx context.Context, agency string) ([]store.Substitute, error)
+	PutSubstitute(ctx context.Context, sub store.Substitute) error
+	DeleteSubstitute(ctx context.Context, agency, approver string) error
+	Reassign(ctx context.Context, a *store.Approval, to store.Recipient, m store.Reassignment, audit store.AuditEntry) (*store.Approval, error)
+	Escalate(ctx context.Context, a *store.Approval, to store.Recipient, audit store.AuditEntry) (*store.Approval, error)
 }
 
 // Workflow names what the lifecycle asks of the state machine (Step Functions through

@@ -3,6 +3,8 @@ package web
 import (
 	"net/http/httptest"
 	"testing"
+
+	"nianbao/shared/links"
 )
 
 func TestSafeReturn(t *testing.T) {
@@ -20,14 +22,14 @@ func TestSafeReturn(t *testing.T) {
 		{"/api/reports/a/2025", ""},
 		{"", ""},
 	} {
-		if got := safeReturn(c.in); got != c.want {
-			t.Errorf("safeReturn(%q) = %q, want %q", c.in, got, c.want)
+		if got := links.SafeReturn(c.in); got != c.want {
+			t.Errorf("links.SafeReturn(%q) = %q, want %q", c.in, got, c.want)
 		}
 	}
 }
 
 func TestSignInLinkCarriesTheReturnPath(t *testing.T) {
-	link := withNext("http://app/login/i/s", "/reports/a/2025/edit")
+	link := links.WithNext("http://app/login/i/s", "/reports/a/2025/edit")
 	if link != "http://app/login/i/s?next=%2Freports%2Fa%2F2025%2Fedit" {
 		t.Fatalf("link: %s", link)
 	}
@@ -37,7 +39,7 @@ func TestSignInLinkCarriesTheReturnPath(t *testing.T) {
 	if got := afterSignIn(httptest.NewRequest("POST", "http://app/login/i/s?next=%2F%2Fevil.example", nil)); got != "/" {
 		t.Errorf("after sign-in with a foreign next: %s", got)
 	}
-	if got := withNext("http://app/login/i/s", "https://evil.example/"); got != "http://app/login/i/s" {
+	if got := links.WithNext("http://app/login/i/s", "https://evil.example/"); got != "http://app/login/i/s" {
 		t.Errorf("a foreign next was put in the link: %s", got)
 	}
 }
