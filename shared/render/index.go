@@ -117,13 +117,15 @@ func AgencyIndex(w io.Writer, agencyID, agency string, entries []IndexEntry, opt
 		vs = slices.CompactFunc(vs, func(a, b IndexEntry) bool { return a.Version == b.Version })
 		dir := strconv.Itoa(y) + "/"
 		cur := vs[0]
+		// Versions as the public counts them: the first publication is 第1版 (see
+		// publicVersions).
 		yv := yearView{
-			Title: Title(agency, y), Href: dir + "index.html", Version: cur.Version,
+			Title: Title(agency, y), Href: dir + "index.html", Version: len(vs),
 			Published: Date(cur.PublishedAt), PublishedISO: machineTime(cur.PublishedAt),
 		}
-		for _, e := range vs[1:] {
+		for i, e := range vs[1:] {
 			yv.Earlier = append(yv.Earlier, versionView{
-				Version: e.Version, Published: Date(e.PublishedAt), PublishedISO: machineTime(e.PublishedAt),
+				Version: len(vs) - 1 - i, Published: Date(e.PublishedAt), PublishedISO: machineTime(e.PublishedAt),
 				Href: dir + VersionDir(e.Version) + "/" + site.Index,
 			})
 		}
@@ -146,13 +148,23 @@ func SiteIndex(w io.Writer, entries []IndexEntry, opts IndexOptions) error {
 			latest[e.AgencyID] = e
 		}
 	}
+	// The public number of each latest version: how many versions of its year were published.
+	published := map[string]map[int]bool{}
+	for _, e := range entries {
+		if l := latest[e.AgencyID]; e.Year == l.Year {
+			if published[e.AgencyID] == nil {
+				published[e.AgencyID] = map[int]bool{}
+			}
+			published[e.AgencyID][e.Version] = true
+		}
+	}
 	p := &indexPage{CSP: CSP, CSS: assetHref(placeSite, opts.AssetBase), Title: opts.siteTitle()}
 	for _, e := range latest {
 		dir := e.AgencyID + "/"
 		p.Agencies = append(p.Agencies, agencyView{
 			Agency: e.Agency, Href: "./" + dir + "index.html",
 			LatestHref: "./" + dir + strconv.Itoa(e.Year) + "/index.html",
-			Year:       e.Year, Version: e.Version,
+			Year:       e.Year, Version: len(published[e.AgencyID]),
 			Published: Date(e.PublishedAt), PublishedISO: machineTime(e.PublishedAt),
 		})
 	}

@@ -433,3 +433,28 @@ func abbreviated(s string) string {
 	}
 	return s
 }
+
+// TestIndexCountsPublicVersions: internal versions 2 and 4 of a year (1 and 3 returned)
+// are 第1版 and 第2版 on the index pages.
+func TestIndexCountsPublicVersions(t *testing.T) {
+	at := time.Date(2026, 1, 12, 10, 0, 0, 0, Beijing())
+	entries := []IndexEntry{
+		{AgencyID: "ag", Agency: "示例局", Year: 2025, Version: 2, PublishedAt: at},
+		{AgencyID: "ag", Agency: "示例局", Year: 2025, Version: 4, PublishedAt: at.AddDate(0, 0, 5)},
+	}
+	var b bytes.Buffer
+	if err := AgencyIndex(&b, "ag", "示例局", entries, IndexOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	body := text(parse(t, b.Bytes()))
+	if !strings.Contains(body, "第2版，发布于") || !strings.Contains(body, "第1版（") || strings.Contains(body, "第4版") {
+		t.Errorf("agency index: %s", abbreviated(body))
+	}
+	b.Reset()
+	if err := SiteIndex(&b, entries, IndexOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if body := text(parse(t, b.Bytes())); !strings.Contains(body, "（第2版）") || strings.Contains(body, "第4版") {
+		t.Errorf("site index: %s", abbreviated(body))
+	}
+}
