@@ -157,6 +157,9 @@ func TestBrowserDraftApprovePublish(t *testing.T) {
 			t.Errorf("the status page lacks %q", want)
 		}
 	}
+	if got := p.eval(`document.getElementById("status-label").textContent`); got != "已发布" {
+		t.Errorf("a published report without a newer draft shows %q, want 已发布", got)
+	}
 	if strings.Contains(txt, "system") {
 		t.Error("the status page shows the workflow as \"system\", not 「系统」")
 	}

@@ -292,4 +292,18 @@ func TestBrowserFarFromLastYear(t *testing.T) {
 	}
 	p.shot("far-from-last-year")
 	p.axe("the form with last year's numbers")
+
+	// A correction of last year's report begun, not submitted: still the published
+	// report, with a correction on the way (point 10).
+	last["sections"].(map[string]any)["other"] = "本年度未收取信息处理费。更正中的说明。"
+	if r := api.save(ag, browserYear-1, last, api.report(ag, browserYear-1).ETag); r.status != http.StatusOK {
+		t.Fatalf("save a correction: %d %s", r.status, r.body)
+	}
+	p.click("#save-btn")
+	p.waitTrue("the form saved", `document.getElementById("save-state").textContent.includes("已保存")`, 10*time.Second)
+	p.open(webURL("/"))
+	if txt := p.bodyText(); !strings.Contains(txt, "已发布（有未提交的更正）") {
+		t.Errorf("the dashboard does not show the published report with a correction on the way:\n%s", txt)
+	}
+	p.axe("the dashboard with a correction on the way")
 }

@@ -1,7 +1,9 @@
 package web
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -71,7 +73,7 @@ func (s *Server) checkSessionCSRF(r *http.Request, purpose string) bool {
 // statusText is a report's status as a clerk reads it: 审批中 names the level.
 func statusText(rp *store.Report) string {
 	if correcting(rp) {
-		return "已发布（有未提交的更正）"
+		return correctingLabel
 	}
 	if rp.Status == store.StatusInReview && rp.LevelName != "" {
 		return rp.Label() + "（" + rp.LevelName + "）"
@@ -83,6 +85,28 @@ func statusText(rp *store.Report) string {
 // published report the public reads.
 func correcting(rp *store.Report) bool {
 	return rp.Status == store.StatusDraft && rp.PublishedVersion > 0
+}
+
+// statusLabel is statusText, and 「已发布（有未提交的更正）」 for a published report whose
+// draft has moved on from the published version (a correction begun, not submitted).
+func (s *Server) statusLabel(ctx context.Context, rp *store.Report) string {
+	if rp.Status == store.StatusPublished && rp.PublishedVersion > 0 {
+		if v, err := s.Store.GetVersion(ctx, rp.Agency, rp.Year, rp.PublishedVersion); err == nil && !sameJSON(v.Document, rp.Draft) {
+			return correctingLabel
+		}
+	}
+	return statusText(rp)
+}
+
+const correctingLabel = "已发布（有未提交的更正）"
+
+// sameJSON reports whether two JSON documents are the same once compacted.
+func sameJSON(a, b []byte) bool {
+	var x, y bytes.Buffer
+	if json.Compact(&x, a) != nil || json.Compact(&y, b) != nil {
+		return bytes.Equal(a, b)
+	}
+	return bytes.Equal(x.Bytes(), y.Bytes())
 }
 
 // statusClass is the badge class of a report's status.
@@ -136,7 +160,7 @@ func (s *Server) dashboard(w http.ResponseWriter, r *http.Request, u *store.User
 	for i := len(rs) - 1; i >= 0; i-- {
 		rp := &rs[i]
 		row := dashRow{
-			Year: rp.Year, Status: statusText(rp), StatusClass: statusClass(rp), Version: rp.Version,
+			Year: rp.Year, Status: s.statusLabel(r.Context(), rp), StatusClass: statusClass(rp), Version: rp.Version,
 			Published: rp.PublishedVersion, Updated: render.DateTime(rp.Updated), UpdatedBy: actorName(rp.UpdatedBy),
 			Href: reportPath(ag.ID, rp.Year),
 			Late: rp.PublishedVersion == 0 && daysBetween(now, deadline(rp.Year)) < 0,
@@ -372,7 +396,7 @@ func (s *Server) showForm(w http.ResponseWriter, r *http.Request, rq *reportRequ
 	form := buildForm(doc)
 	markPrefilled(form, doc, s.Life.Previous(r.Context(), ag.ID, year))
 	v := &editView{
-		Agency: ag.ID, Year: year, Report: rp, StatusText: statusText(rp), Form: form, ETag: etag(rp.Rev),
+		Agency: ag.ID, Year: year, Report: rp, StatusText: s.statusLabel(r.Context(), rp), Form: form, ETag: etag(rp.Rev),
 		StatusHref: reportPath(ag.ID, year) + "/status", Correction: rp.PublishedVersion > 0,
 		NextLevel: firstLevel(ag), PreviewHref: reportPath(ag.ID, year) + "/preview",
 	}
@@ -539,7 +563,7 @@ func (s *Server) showStatus(w http.ResponseWriter, r *http.Request, rq *reportRe
 	oldestFirst := slices.Clone(page.Entries)
 	slices.Reverse(oldestFirst)
 	v := &statusView{
-		Agency: ag.ID, Year: rp.Year, Report: rp, StatusText: statusText(rp), Timeline: timelineRows(oldestFirst),
+		Agency: ag.ID, Year: rp.Year, Report: rp, StatusText: s.statusLabel(r.Context(), rp), Timeline: timelineRows(oldestFirst),
 		EditHref: reportPath(ag.ID, rp.Year) + "/edit", CanEdit: editable(rp), CanWithdraw: rp.Status == store.StatusInReview,
 	}
 	if page.Next != "" {
