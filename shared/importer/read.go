@@ -17,6 +17,7 @@ var placeholders = map[string]bool{"（未填写）": true}
 
 // read turns a file's blocks into a report.
 func read(blocks []block, opt Options) (*Result, error) {
+	blocks = layoutTables(blocks)
 	var tables []int
 	for i, b := range blocks {
 		if b.table != nil {
@@ -392,4 +393,62 @@ func signature(ls []string, agency string) ([]string, report.Signature) {
 		return ls[:n-1], report.Signature{Name: agency}
 	}
 	return ls, sig
+}
+
+// layoutTables turns the tables that hold none of the report's labels, and do not
+// continue a table that does, into text: a portal lays its title, dates and footer out
+// in tables.
+func layoutTables(blocks []block) []block {
+	var all []map[string]bool
+	for _, f := range report.Formats() {
+		for _, t := range f.Tables() {
+			all = append(all, labelSet(t))
+		}
+	}
+	out := make([]block, 0, len(blocks))
+	prevReport := false
+	for _, b := range blocks {
+		if b.table == nil {
+			out = append(out, b)
+			if len(b.lines) > 0 {
+				prevReport = false
+			}
+			continue
+		}
+		hits := 0
+		seen := map[*tcell]bool{}
+		for _, r := range b.table {
+			for _, c := range r {
+				if c == nil || seen[c] {
+					continue
+				}
+				seen[c] = true
+				for _, set := range all {
+					if isLabel(set, c.text) {
+						hits++
+						break
+					}
+				}
+			}
+		}
+		if hits >= 3 || prevReport {
+			out = append(out, b)
+			prevReport = hits >= 3 || prevReport
+			continue
+		}
+		tb := block{tag: "td", anc: b.anc}
+		for _, r := range b.table {
+			seen := map[*tcell]bool{}
+			for _, c := range r {
+				if c != nil && !seen[c] && c.text != "" {
+					seen[c] = true
+					tb.lines = append(tb.lines, c.text)
+				}
+			}
+		}
+		if len(tb.lines) > 0 {
+			out = append(out, tb)
+		}
+	}
+	return out
 }

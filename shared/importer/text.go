@@ -54,14 +54,17 @@ func (g *grid) place(row int, c *tcell, rowspan, colspan int) {
 func cleanLine(s string) string {
 	s = strings.Map(func(r rune) rune {
 		switch r {
-		case '\u00a0', '\u3000', '\t', '\r', '\n', '\u2002', '\u2003', '\u2009':
+		case '\u00a0', '\t', '\r', '\n', '\u2002', '\u2003', '\u2009':
 			return ' '
 		case '\u200b', '\ufeff':
 			return -1
 		}
 		return r
 	}, s)
-	return strings.Join(strings.Fields(s), " ")
+	// Ideographic spaces inside a line are the author's (「　　　　年　　月　　日」); at its
+	// ends they are indentation.
+	s = strings.Join(strings.FieldsFunc(s, func(r rune) bool { return r == ' ' }), " ")
+	return strings.TrimFunc(s, unicode.IsSpace)
 }
 
 // fold is a label or heading reduced to what identifies it: no spaces, full-width
