@@ -1,0 +1,103 @@
+package local_test
+
+import (
+	"bytes"
+	"fmt"
+	"mime/multipart"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"nianbao/shared/filing"
+	"nianbao/shared/render"
+	"nianbao/shared/report"
+)
+
+// upload posts a multipart form with one file, as the new-report page's forms do.
+func (c *client) upload(path string, fields map[string]string, name string, data []byte) response {
+	c.t.Helper()
+	var body bytes.Buffer
+	mw := multipart.NewWriter(&body)
+	for k, v := range fields {
+		mw.WriteField(k, v)
+	}
+	fw, err := mw.CreateFormFile("file", name)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	fw.Write(data)
+	mw.Close()
+	return c.do("POST", webURL(path), body.Bytes(), map[string]string{"Content-Type": mw.FormDataContentType()})
+}
+
+// TestImportDraftFromWord: 「导入本年草稿」 makes a Word file of the template the year's
+// first draft, every number in place; an upload over 5 MB and a file that is not a
+// report are refused with a message saying why, and nothing is stored.
+func TestImportDraftFromWord(t *testing.T) {
+	const ag = "imp2"
+	s := fresh(t, agencyYAML(ag, "导入二区应急管理局", 3600, 3))
+	c := newClient(t, "drafter@"+ag+".local")
+	c.signIn()
+	page := c.do("GET", webURL("/reports/new"), nil, nil)
+	form := page.body[bytes.Index(page.body, []byte(`id="import-draft"`)):]
+	csrf := csrfOf(t, form)
+
+	raw, err := os.ReadFile(filepath.Join("..", "..", "shared", "report", "testdata", "sample-2021.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc, err := report.DecodeBytes(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc.Agency = "导入二区应急管理局"
+	docx, err := filing.Report(doc, render.ClosingOf(doc, time.Time{}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	year := fmt.Sprint(doc.Year)
+
+	big := bytes.Repeat([]byte("x"), 5<<20+1)
+	if r := c.upload("/reports/import/draft", map[string]string{"csrf": csrf, "year": year}, "big.docx", big); r.status != http.StatusUnprocessableEntity ||
+		!strings.Contains(string(r.body), "不能超过 5 MB") {
+		t.Errorf("a 5 MB + 1 upload: %d %s", r.status, abbreviate(string(r.body), 300))
+	}
+	if r := c.upload("/reports/import/draft", map[string]string{"csrf": csrf, "year": year}, "note.html", []byte("<p>通知</p>")); r.status != http.StatusUnprocessableEntity ||
+		!strings.Contains(string(r.body), "没有找到政府信息公开工作年度报告的表格") {
+		t.Errorf("not a report: %d %s", r.status, abbreviate(string(r.body), 300))
+	}
+	if r := c.upload("/reports/import/draft", map[string]string{"csrf": "wrong", "year": year}, "report.docx", docx); r.status == http.StatusSeeOther {
+		t.Errorf("an upload without the form's token was taken")
+	}
+	if _, err := s.GetReport(t.Context(), ag, doc.Year); err == nil {
+		t.Fatal("a refused upload made a report")
+	}
+
+	r := c.upload("/reports/import/draft", map[string]string{"csrf": csrf, "year": year}, "report.docx", docx)
+	if r.status != http.StatusSeeOther || r.header.Get("Location") != fmt.Sprintf("/reports/%s/%d/edit", ag, doc.Year) {
+		t.Fatalf("import draft: %d %s %s", r.status, r.header.Get("Location"), abbreviate(string(r.body), 300))
+	}
+	rp, err := s.GetReport(t.Context(), ag, doc.Year)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := report.DecodeBytes(rp.Draft)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tb := range report.ForYear(doc.Year).Tables() {
+		for _, row := range tb.Rows {
+			for _, col := range row.Columns {
+				if w, g := doc.Grid(tb.Key).At(row, col), got.Grid(tb.Key).At(row, col); w != g {
+					t.Errorf("%s.%s.%s = %q, want %q", tb.Key, row.ID, col.ID, g, w)
+				}
+			}
+		}
+	}
+	if got.Sections.Overview != doc.Sections.Overview {
+		t.Errorf("overview = %q", got.Sections.Overview)
+	}
+}
