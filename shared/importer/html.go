@@ -5,17 +5,24 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"golang.org/x/net/html"
 	"golang.org/x/net/html/atom"
 	"golang.org/x/net/html/charset"
+	"golang.org/x/text/encoding/simplifiedchinese"
 )
 
 // HTML reads a report page. contentType is the HTTP Content-Type it was served with, if
 // known; otherwise the page's own <meta charset> (or a byte-order mark) says its encoding,
 // and a page that declares none is read as UTF-8.
 func HTML(data []byte, contentType string, opt Options) (*Result, error) {
-	enc, _, _ := charset.DetermineEncoding(data, contentType)
+	enc, _, certain := charset.DetermineEncoding(data, contentType)
+	if !certain && !utf8.Valid(data) {
+		// No declaration, and not UTF-8: a Chinese portal's page is GBK (read as its
+		// superset GB18030), not the windows-1252 the sniffing guesses for the West.
+		enc = simplifiedchinese.GB18030
+	}
 	text, err := enc.NewDecoder().Bytes(data)
 	if err != nil {
 		return nil, fmt.Errorf("%w：网页的字符编码无法识别：%v", ErrUnreadable, err)

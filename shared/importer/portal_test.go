@@ -33,6 +33,9 @@ type portalStyle struct {
 	paragraph           func(s string) string
 	heading             func(s string) string
 	bare                bool // no portal around the report (a file to open in Word)
+	// blockColumn prints table 二's 第二十条 headings as a merged column at the left
+	// instead of a row over each block.
+	blockColumn bool
 }
 
 var trs = portalStyle{
@@ -70,6 +73,7 @@ var plain = portalStyle{
 	blank:               "—",
 	labelCols:           3,
 	appealsHeadSeparate: true,
+	blockColumn:         true,
 	paragraph:           func(s string) string { return "<div>" + html.EscapeString(s) + "</div>" },
 	heading:             func(s string) string { return "<h3>" + s + "</h3>" },
 }
@@ -120,8 +124,12 @@ func (w *pageWriter) proactive(t *report.Table) {
 	w.b.WriteString(`<table border="1" cellspacing="0" class="MsoNormalTable" style="width:554px">`)
 	for _, blk := range t.Blocks {
 		fmt.Fprintf(&w.b, "<tr>")
-		w.td(` colspan="4"`, blk.Heading)
-		fmt.Fprintf(&w.b, "</tr><tr>")
+		if w.st.blockColumn {
+			w.td(spanAttr("rowspan", 1+len(blk.Rows)), blk.Heading)
+		} else {
+			w.td(` colspan="4"`, blk.Heading)
+			fmt.Fprintf(&w.b, "</tr><tr>")
+		}
 		w.td("", blk.RowHeading)
 		wide := 3 / len(blk.Columns)
 		for i, c := range blk.Columns {
@@ -348,4 +356,17 @@ func TestPortalPlainUTF8(t *testing.T) {
 			sameDocument(t, doc, res.Doc)
 		})
 	}
+}
+
+// A GBK page that does not declare its encoding (a page saved without its headers) is
+// read as GBK, not as windows-1252.
+func TestPortalGBKUndeclared(t *testing.T) {
+	doc := portalDoc(t, "sample-2021.json")
+	page := strings.Replace(portalPage(doc, trs, "gb2312"), `<meta http-equiv="Content-Type" content="text/html; charset=gb2312">`, "", 1)
+	gbk, err := simplifiedchinese.GBK.NewEncoder().String(page)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := mustImport(t, "report.htm", []byte(gbk), Options{})
+	sameDocument(t, doc, res.Doc)
 }
