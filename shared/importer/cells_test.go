@@ -115,3 +115,30 @@ func TestFormatAndOptions(t *testing.T) {
 		t.Errorf("format %q, complete %v", res.Doc.Format, res.Complete())
 	}
 }
+
+// Headings and titles as portals write them.
+func TestHeadingsAndTitles(t *testing.T) {
+	doc := portalDoc(t, "sample-2021.json")
+	page := portalPage(doc, plain, "utf-8")
+	title := doc.PrintedTitle()
+	page = strings.Replace(page, "<b>"+title+"</b>", "<b>"+doc.Agency+"<br>"+strings.TrimPrefix(title, doc.Agency)+"</b>", 1)
+	page = strings.Replace(page, "<h3>一、总体情况</h3>", "<h3>一.总体情况</h3>", 1)
+	page = strings.Replace(page, "<h3>五、存在的主要问题及改进情况</h3>", "<h3>五　存在的主要问题及改进情况</h3>", 1)
+	res := mustImport(t, "p.html", []byte(page), Options{})
+	sameDocument(t, doc, res.Doc)
+
+	for _, c := range []struct {
+		title, agency string
+		year          int
+	}{
+		{"示例局2024年度政府信息公开工作年度报告", "示例局", 2024},
+		{"示例局2024年政府信息公开工作年度报告", "示例局", 2024},
+		{"2024年度示例局政府信息公开工作年度报告", "示例局", 2024},
+		{"示例局2024年度政府信息公开年度报告", "示例局", 2024},
+	} {
+		agency, year, _ := parseTitle(c.title)
+		if agency != c.agency || year != c.year {
+			t.Errorf("parseTitle(%q) = %q, %d", c.title, agency, year)
+		}
+	}
+}

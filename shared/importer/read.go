@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"golang.org/x/net/html"
@@ -139,7 +140,7 @@ func read(blocks []block, opt Options) (*Result, error) {
 	if doc.Agency == "" {
 		doc.Agency = doc.Signature.Name
 	}
-	if titleKept && title != report.DefaultTitle(doc.Agency, doc.Year) {
+	if titleKept && strings.ReplaceAll(title, " ", "") != report.DefaultTitle(doc.Agency, doc.Year) {
 		doc.Title = title
 	}
 	if doc.Signature.Date == "" && doc.Signature.Name == doc.Agency {
@@ -193,7 +194,7 @@ func findHeadings(blocks []block) []heading {
 		for _, l := range b.lines {
 			for j := k; j < len(secs); j++ {
 				want := fold(secs[j].Heading)
-				fl := fold(l)
+				fl := headingFold(l)
 				if !strings.HasPrefix(fl, want) {
 					continue
 				}
@@ -206,11 +207,26 @@ func findHeadings(blocks []block) []heading {
 	return out
 }
 
+// headingFold folds a line for comparing with a heading: 「一.总体情况」「一，总体情况」 and
+// 「一 总体情况」 are written for 「一、总体情况」.
+func headingFold(s string) string {
+	t := []rune(strings.TrimSpace(s))
+	if len(t) > 2 && strings.ContainsRune("一二三四五六", t[0]) {
+		switch {
+		case strings.ContainsRune(".．,，:：", t[1]):
+			t[1] = '、'
+		case unicode.IsSpace(t[1]):
+			t = append([]rune{t[0], '、'}, t[1:]...)
+		}
+	}
+	return fold(string(t))
+}
+
 // restAfter is the text of line after its heading (matched folded).
 func restAfter(line, heading string) string {
 	want := fold(heading)
 	for i := range line {
-		if fold(line[:i]) == want {
+		if headingFold(line[:i]) == want {
 			return strings.TrimLeft(strings.TrimSpace(line[i:]), "：:")
 		}
 	}
@@ -246,8 +262,13 @@ func findTitle(blocks []block, heads []heading) (string, int) {
 		at = h1
 	}
 	if at >= 0 {
-		for _, l := range blocks[at].lines {
+		ls := blocks[at].lines
+		for i, l := range ls {
 			if titleRe.MatchString(l) {
+				// A title broken before its year (「XX局」 / 「2024年度…报告」) is one title.
+				if i > 0 && yearFirst.MatchString(l) && !strings.ContainsAny(ls[i-1], "。；：:") {
+					l = ls[i-1] + l
+				}
 				return l, at
 			}
 		}
@@ -269,8 +290,9 @@ func findTitle(blocks []block, heads []heading) (string, int) {
 
 var (
 	titleAgencyFirst = regexp.MustCompile(`^(.+?)(\d{4})年度?政府信息公开(?:工作)?年度报告$`)
-	titleYearFirst   = regexp.MustCompile(`^(\d{4})年度?(.+?)政府信息公开(?:工作)?年度报告$`)
+	titleYearFirst   = regexp.MustCompile(`^(\d{4})年度?([^度].*?)政府信息公开(?:工作)?年度报告$`)
 	anyYear          = regexp.MustCompile(`(\d{4})年`)
+	yearFirst        = regexp.MustCompile(`^\d{4}年度?政府信息公开`)
 )
 
 // parseTitle reads the agency and the year from a title; kept says the title is the
