@@ -100,4 +100,21 @@ func TestImportDraftFromWord(t *testing.T) {
 	if got.Sections.Overview != doc.Sections.Overview {
 		t.Errorf("overview = %q", got.Sections.Overview)
 	}
+
+	// A Word file with a cell that holds no number: the draft is made, and the page says
+	// which cell to fill in before leading to the form.
+	doc.Year++
+	doc.Printed = map[string]string{"requests.new.natural_person": "见附表"}
+	docx, err = filing.Report(doc, render.ClosingOf(doc, time.Time{}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r = c.upload("/reports/import/draft", map[string]string{"csrf": csrf, "year": fmt.Sprint(doc.Year)}, "report.docx", docx)
+	if r.status != http.StatusOK || !strings.Contains(string(r.body), "表三「一、本年新收政府信息公开申请数量」行「自然人」列（原文「见附表」）") ||
+		!strings.Contains(string(r.body), fmt.Sprintf(`href="/reports/%s/%d/edit"`, ag, doc.Year)) {
+		t.Errorf("a draft with a cell not read: %d %s", r.status, abbreviate(string(r.body), 3000))
+	}
+	if _, err := s.GetReport(t.Context(), ag, doc.Year); err != nil {
+		t.Errorf("the draft was not made: %v", err)
+	}
 }

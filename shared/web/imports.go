@@ -49,6 +49,9 @@ type importView struct {
 	OtherAgency string
 	ImportedBy  string
 	ImportedAt  string
+	// DraftHref: this year's draft was made from the file, some cells not read; the
+	// page lists them and leads to the form.
+	DraftHref string
 }
 
 // upload reads a multipart form with one file ("file"), bounded. msg is what to tell the
@@ -280,6 +283,11 @@ func (s *Server) importDraft(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		s.internal(w, r, err)
+		return
+	}
+	if !res.Complete() {
+		v := &importView{Year: year, FileName: name, Source: res.Kind, Problems: res.Problems, DraftHref: reportPath(ag.ID, year) + "/edit"}
+		s.page(w, r, http.StatusOK, "imported", importedPage{layout: s.signedIn(r, fmt.Sprintf("%d 年度草稿已导入", year), u, ag), Import: v})
 		return
 	}
 	http.Redirect(w, r, reportPath(ag.ID, year)+"/edit", http.StatusSeeOther)
