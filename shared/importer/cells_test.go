@@ -2,6 +2,7 @@ package importer
 
 import (
 	"errors"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -141,4 +142,18 @@ func TestHeadingsAndTitles(t *testing.T) {
 			t.Errorf("parseTitle(%q) = %q, %d", c.title, agency, year)
 		}
 	}
+}
+
+// A portal that prints the row labels of table 三 without their numbering (一、 （一） 1.).
+func TestRowLabelsWithoutNumbering(t *testing.T) {
+	doc := portalDoc(t, "sample-2021.json")
+	page := portalPage(doc, plain, "utf-8")
+	i := strings.Index(page, "申请人情况")
+	j := strings.Index(page, "四、政府信息公开行政复议")
+	table := regexp.MustCompile(`<td([^>]*)>(?:[一二三四]、|（[一二三四五六七]）|\d\.)`).ReplaceAllString(page[i:j], "<td$1>")
+	if table == page[i:j] || !strings.Contains(table, ">予以公开</td>") || !strings.Contains(table, ">总计</td><td>") {
+		t.Fatal("the numbering was not taken off")
+	}
+	res := mustImport(t, "p.html", []byte(page[:i]+table+page[j:]), Options{})
+	sameDocument(t, doc, res.Doc)
 }

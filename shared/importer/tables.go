@@ -31,6 +31,7 @@ func labelSet(t *report.Table) map[string]bool {
 	add := func(s string) {
 		if s != "" {
 			m[fold(s)] = true
+			m[stripEnum(fold(s))] = true
 		}
 	}
 	add(t.Corner)
@@ -248,15 +249,53 @@ func match(t *report.Table, rowL, colL []string) (*report.Row, *report.Column) {
 			colIn[m[1]] = true
 		}
 	}
+	best := matchRow(t, in, func(s string) string { return fold(s) })
+	if best == nil {
+		// A portal that left the numbering off the row labels (「本年新收政府信息公开申请数量」,
+		// 「予以公开」): the row's own labels, without their numbering.
+		rowIn := map[string]bool{}
+		for _, l := range rowL {
+			rowIn[stripEnum(l)] = true
+		}
+		best = matchRow(t, rowIn, func(s string) string { return stripEnum(fold(s)) })
+	}
+	if best == nil {
+		return nil, nil
+	}
+	var col *report.Column
+	for _, c := range best.Columns {
+		if colIn[fold(c.Label)] {
+			if col != nil {
+				return nil, nil
+			}
+			col = c
+		}
+	}
+	return best, col
+}
+
+var enumPrefix = regexp.MustCompile(`^(?:[一二三四五六七八九十]+、|\([一二三四五六七八九十]+\)|\d+\.)`)
+
+// stripEnum is a folded label without its numbering (一、 （一） 1.).
+func stripEnum(f string) string {
+	if s := enumPrefix.ReplaceAllString(f, ""); s != "" {
+		return s
+	}
+	return f
+}
+
+// matchRow is the row whose label (by key) is among the labels, the one with the most
+// of its group headings among them; nil when none is, or two are alike.
+func matchRow(t *report.Table, in map[string]bool, key func(string) string) *report.Row {
 	var best *report.Row
 	bestScore, ties := -1, 0
 	for _, r := range t.Rows {
-		if !in[fold(r.Label)] {
+		if !in[key(r.Label)] {
 			continue
 		}
 		score := 0
 		for _, h := range r.Path {
-			if in[fold(h.Label)] {
+			if in[key(h.Label)] {
 				score++
 			}
 		}
@@ -270,19 +309,10 @@ func match(t *report.Table, rowL, colL []string) (*report.Row, *report.Column) {
 			ties++
 		}
 	}
-	if best == nil || ties > 0 {
-		return nil, nil
+	if ties > 0 {
+		return nil
 	}
-	var col *report.Column
-	for _, c := range best.Columns {
-		if colIn[fold(c.Label)] {
-			if col != nil {
-				return nil, nil
-			}
-			col = c
-		}
-	}
-	return best, col
+	return best
 }
 
 // unitsOf is the unit a column heading states for an amount column that does not print
