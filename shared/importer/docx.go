@@ -183,7 +183,7 @@ func docxTable(tbl *xnode) [][]*tcell {
 		col := 0
 		if pr := tr.child("trPr"); pr != nil {
 			if gb := pr.child("gridBefore"); gb != nil {
-				col += atoiOr(gb.attrs["val"], 0)
+				col += max(0, min(atoiOr(gb.attrs["val"], 0), 200))
 			}
 		}
 		var row []*tcell
@@ -210,6 +210,9 @@ func docxTable(tbl *xnode) [][]*tcell {
 					}
 				}
 				cl = &tcell{text: cleanLine(strings.Join(parts, ""))}
+			}
+			if g.slots += spanN; g.slots > maxSlots {
+				break
 			}
 			for k := 0; k < spanN; k++ {
 				for len(row) < col {

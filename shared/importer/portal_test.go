@@ -315,7 +315,7 @@ func portalPage(doc *report.Document, st portalStyle, charset string) string {
 
 // portalDoc is a fixture with a note under a table and, in every table, blank cells and
 // cells with text.
-func portalDoc(t *testing.T, name string) *report.Document {
+func portalDoc(t testing.TB, name string) *report.Document {
 	doc := fixture(t, name).Clone()
 	doc.Notes.Requests = "注：本表数据统计时间为当年1月1日至12月31日。"
 	doc.Appeals.Set("review", "pending", report.Cell{})

@@ -15,7 +15,7 @@ import (
 
 var fixtures = []string{"sample-2021.json", "legacy-2023.json", "chaoyang-emergency-2020.json"}
 
-func fixture(t *testing.T, name string) *report.Document {
+func fixture(t testing.TB, name string) *report.Document {
 	t.Helper()
 	raw, err := os.ReadFile("../report/testdata/" + name)
 	if err != nil {

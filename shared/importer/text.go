@@ -23,10 +23,19 @@ type tcell struct{ text string }
 
 // grid places cells on a table's slots as HTML lays them out (rowspan, colspan).
 type grid struct {
-	rows [][]*tcell
+	rows  [][]*tcell
+	slots int
 }
 
+// maxSlots bounds a table's slots: the report's largest table has under 300, and spans
+// written to blow a table up (rowspan="200" on every cell) must not cost the memory of
+// a function.
+const maxSlots = 20000
+
 func (g *grid) place(row int, c *tcell, rowspan, colspan int) {
+	if g.slots += rowspan * colspan; g.slots > maxSlots || row > maxSlots {
+		return
+	}
 	for len(g.rows) <= row {
 		g.rows = append(g.rows, nil)
 	}
