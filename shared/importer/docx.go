@@ -75,6 +75,9 @@ func parseXML(data []byte) (*xnode, error) {
 		}
 		switch t := tok.(type) {
 		case xml.StartElement:
+			if len(stack) > maxDepth {
+				return nil, fmt.Errorf("XML 嵌套过深")
+			}
 			n := &xnode{name: t.Name.Local, attrs: map[string]string{}}
 			for _, a := range t.Attr {
 				n.attrs[a.Name.Local] = a.Value

@@ -37,3 +37,15 @@ func TestSpanBomb(t *testing.T) {
 		t.Errorf("took %v", d)
 	}
 }
+
+// A page nested far deeper than any report is read without exhausting the stack.
+func TestDeepNesting(t *testing.T) {
+	page := strings.Repeat("<div>", 200000) + "一、总体情况" + strings.Repeat("</div>", 200000)
+	start := time.Now()
+	if _, err := Import("deep.html", []byte(page), Options{}); err == nil {
+		t.Error("a page without tables read as a report")
+	}
+	if d := time.Since(start); d > 10*time.Second {
+		t.Errorf("took %v", d)
+	}
+}

@@ -88,7 +88,15 @@ var blockAtoms = map[atom.Atom]bool{
 
 func copyAnc(anc []*html.Node) []*html.Node { return append([]*html.Node(nil), anc...) }
 
+// maxDepth bounds how deep into a page's elements (or a Word file's XML) the reader
+// goes: a report is a few levels deep, and a file nested a million deep must not
+// exhaust the stack.
+const maxDepth = 100
+
 func (f *flattener) walk(n *html.Node, anc []*html.Node) {
+	if len(anc) > maxDepth {
+		return
+	}
 	switch n.Type {
 	case html.TextNode:
 		if strings.TrimSpace(strings.ReplaceAll(n.Data, "\u00a0", " ")) == "" {
@@ -146,7 +154,8 @@ func (f *flattener) walk(n *html.Node, anc []*html.Node) {
 	if isBlock {
 		f.flush(anc)
 	}
-	inner := append(copyAnc(anc), n)
+	// The ancestors are shared down the walk; a block keeps a copy of its own.
+	inner := append(anc, n)
 	for c := n.FirstChild; c != nil; c = c.NextSibling {
 		f.walk(c, inner)
 	}
@@ -167,8 +176,15 @@ func skipped(anc []*html.Node) bool {
 }
 
 func hasDescendant(n *html.Node, a atom.Atom) bool {
+	return hasDescendantDepth(n, a, 0)
+}
+
+func hasDescendantDepth(n *html.Node, a atom.Atom, depth int) bool {
+	if depth > maxDepth {
+		return false
+	}
 	for c := n.FirstChild; c != nil; c = c.NextSibling {
-		if c.Type == html.ElementNode && (c.DataAtom == a || hasDescendant(c, a)) {
+		if c.Type == html.ElementNode && (c.DataAtom == a || hasDescendantDepth(c, a, depth+1)) {
 			return true
 		}
 	}
@@ -177,8 +193,14 @@ func hasDescendant(n *html.Node, a atom.Atom) bool {
 
 func textOf(n *html.Node) string {
 	var b strings.Builder
+	depth := 0
 	var walk func(*html.Node)
 	walk = func(n *html.Node) {
+		if depth > maxDepth {
+			return
+		}
+		depth++
+		defer func() { depth-- }()
 		switch {
 		case n.Type == html.TextNode:
 			b.WriteString(n.Data)

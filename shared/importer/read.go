@@ -225,9 +225,14 @@ func headingFold(s string) string {
 // restAfter is the text of line after its heading (matched folded).
 func restAfter(line, heading string) string {
 	want := fold(heading)
+	n := utf8.RuneCountInString(want)
 	for i := range line {
-		if headingFold(line[:i]) == want {
+		f := headingFold(line[:i])
+		if f == want {
 			return strings.TrimLeft(strings.TrimSpace(line[i:]), "：:")
+		}
+		if utf8.RuneCountInString(f) > n+1 { // folding only drops characters (and adds one 、)
+			break
 		}
 	}
 	return ""

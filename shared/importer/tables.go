@@ -183,18 +183,29 @@ func resolve(t *report.Table, pieces [][][]*tcell) (map[cellKey]assigned, int) {
 	conflicts := 0
 	for _, rows := range pieces {
 		done := map[*tcell]bool{}
+		// Each cell's text folded once, and whether it is a label.
+		folded := map[*tcell]string{}
+		label := map[*tcell]bool{}
+		for _, row := range rows {
+			for _, c := range row {
+				if _, ok := folded[c]; c != nil && !ok {
+					folded[c] = fold(c.text)
+					label[c] = isLabel(labels, c.text)
+				}
+			}
+		}
 		for i, row := range rows {
 			for j, c := range row {
-				if c == nil || done[c] || isLabel(labels, c.text) {
+				if c == nil || done[c] || label[c] {
 					continue
 				}
 				done[c] = true
 				var rowL, colL []string
 				seenL := map[*tcell]bool{}
 				for k := j - 1; k >= 0; k-- {
-					if s := row[k]; s != nil && s != c && !seenL[s] && isLabel(labels, s.text) {
+					if s := row[k]; s != nil && s != c && !seenL[s] && label[s] {
 						seenL[s] = true
-						rowL = append(rowL, fold(s.text))
+						rowL = append(rowL, folded[s])
 					}
 				}
 				got := false
@@ -206,9 +217,9 @@ func resolve(t *report.Table, pieces [][][]*tcell) (map[cellKey]assigned, int) {
 					if s == nil || s == c || seenL[s] {
 						continue
 					}
-					if isLabel(labels, s.text) {
+					if label[s] {
 						seenL[s] = true
-						colL = append(colL, fold(s.text))
+						colL = append(colL, folded[s])
 						got = true
 					} else if got {
 						break

@@ -30,7 +30,7 @@ type grid struct {
 // maxSlots bounds a table's slots: the report's largest table has under 300, and spans
 // written to blow a table up (rowspan="200" on every cell) must not cost the memory of
 // a function.
-const maxSlots = 20000
+const maxSlots = 4000
 
 func (g *grid) place(row int, c *tcell, rowspan, colspan int) {
 	if g.slots += rowspan * colspan; g.slots > maxSlots || row > maxSlots {
