@@ -3,10 +3,12 @@ package local_test
 import (
 	"bytes"
 	"fmt"
+	html_ "html"
 	"mime/multipart"
 	"net/http"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -116,5 +118,88 @@ func TestImportDraftFromWord(t *testing.T) {
 	}
 	if _, err := s.GetReport(t.Context(), ag, doc.Year); err != nil {
 		t.Errorf("the draft was not made: %v", err)
+	}
+}
+
+// TestImportPreviousChecks: last year's report imported through the two steps of
+// 「导入上年报告」 (read and shown, then confirmed) is last year's for the checks: this
+// year's 上年结转 is compared with its 结转下年度继续办理, its sections with this year's
+// for 年年雷同.
+func TestImportPreviousChecks(t *testing.T) {
+	const ag = "imp3"
+	const name = "导入三区应急管理局"
+	s := fresh(t, agencyYAML(ag, name, 3600, 3))
+	c := newClient(t, "drafter@"+ag+".local")
+	c.signIn()
+	page := c.do("GET", webURL("/reports/new"), nil, nil)
+	csrf := csrfOf(t, page.body[bytes.Index(page.body, []byte(`id="import-previous"`)):])
+
+	raw, err := os.ReadFile(filepath.Join("..", "..", "shared", "report", "testdata", "sample-2021.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	last, err := report.DecodeBytes(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	last.Agency, last.Year = name, 2024
+	var html bytes.Buffer
+	if err := render.Page(&html, last, nil, render.PageOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	r := c.upload("/reports/import/previous", map[string]string{"csrf": csrf}, "2024.html", html.Bytes())
+	if r.status != http.StatusOK || !bytes.Contains(r.body, []byte(`id="import-confirm"`)) {
+		t.Fatalf("read: %d %s", r.status, abbreviate(string(r.body), 500))
+	}
+	// Nothing is stored before the clerk confirms.
+	if _, err := s.GetImported(t.Context(), ag, 2024); err == nil {
+		t.Fatal("stored before confirmation")
+	}
+	field := func(name string) string {
+		form := r.body[bytes.Index(r.body, []byte(`id="import-confirm"`)):]
+		m := regexp.MustCompile(`name="` + name + `" value="([^"]*)"`).FindSubmatch(form)
+		if m == nil {
+			t.Fatalf("no %s field", name)
+		}
+		return html_.UnescapeString(string(m[1]))
+	}
+	r = c.upload("/reports/import/previous/confirm", map[string]string{"csrf": field("csrf"), "document": field("document"),
+		"source": field("source"), "file_name": field("file_name")}, "", nil)
+	if r.status != http.StatusSeeOther {
+		t.Fatalf("confirm: %d %s", r.status, abbreviate(string(r.body), 500))
+	}
+	im, err := s.GetImported(t.Context(), ag, 2024)
+	if err != nil || im.Source != "html" || im.FileName != "2024.html" || im.ImportedBy != "drafter@"+ag+".local" {
+		t.Fatalf("stored: %+v %v", im, err)
+	}
+
+	// This year: 上年结转 not last year's 结转下年度, and last year's text again.
+	this := last.Clone()
+	this.Year = 2025
+	this.Requests.Set("carried_over", "natural_person", report.Int(9))
+	r = c.api("POST", fmt.Sprintf("/api/reports/%s/2025/check", ag), this, nil)
+	var res struct {
+		Findings []struct{ Rule, Path string }
+	}
+	r.json(t, &res)
+	rules := map[string]bool{}
+	for _, f := range res.Findings {
+		rules[f.Rule] = true
+	}
+	for _, want := range []string{"crossyear.carried_over", "sections.repeated"} {
+		if !rules[want] {
+			t.Errorf("no %s finding with the imported last year: %+v", want, res.Findings)
+		}
+	}
+	// A year nianbao has a report of cannot be imported.
+	if _, err := s.SaveDraft(t.Context(), ag, 2023, []byte(`{}`), 0, "x", "ip"); err != nil {
+		t.Fatal(err)
+	}
+	last.Year = 2023
+	html.Reset()
+	render.Page(&html, last, nil, render.PageOptions{})
+	r = c.upload("/reports/import/previous", map[string]string{"csrf": csrf}, "2023.html", html.Bytes())
+	if r.status != http.StatusUnprocessableEntity || !bytes.Contains(r.body, []byte("已在本系统中建立")) {
+		t.Errorf("importing a year nianbao has: %d %s", r.status, abbreviate(string(r.body), 500))
 	}
 }
