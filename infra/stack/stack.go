@@ -463,6 +463,11 @@ func (s *Stack) GetAtt(logicalID, attr string) (string, error) {
 	return scalarString(v), nil
 }
 
+// Resolve evaluates the intrinsic functions in a template value against the local
+// resources, Fn::If by the local conditions, as CloudFormation would against the
+// stack's (an IAM policy document from the template, say).
+func (s *Stack) Resolve(v any) (any, error) { return s.model.r.resolve(v, "Resolve") }
+
 // Template is the template the stack was made from.
 func (s *Stack) Template() *Template { return s.tmpl }
 

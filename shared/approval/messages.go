@@ -129,11 +129,16 @@ func publishedMessage(ag *store.Agency, v *store.Version, to []string, url strin
 	return letter{To: to, Subject: "【已发布】" + reportTitle(ag, v), Link: url, LinkLabel: "查看已发布的报告", Lines: lines}.message()
 }
 
-func failedMessage(ag *store.Agency, v *store.Version, to []string, step, cause, url string) mail.Message {
-	return letter{To: to, Subject: "【发布失败】" + reportTitle(ag, v), Link: url, LinkLabel: "查看报告",
-		Lines: []string{
-			fmt.Sprintf("%s在「%s」步骤失败，未完成审批和发布。", reportTitle(ag, v), step),
-			"错误：" + cause + "（详情见系统日志）",
-			"请联系系统管理员处理后重新提交。",
-		}}.message()
+func failedMessage(ag *store.Agency, v *store.Version, to []string, step store.Step, published bool, url string) mail.Message {
+	lines := []string{
+		fmt.Sprintf("%s在「%s」步骤出错：%s。", reportTitle(ag, v), step.Name, step.Failed),
+		"请联系系统管理员处理（详情见系统日志），处理后起草人可重新提交。",
+	}
+	if published {
+		lines = []string{
+			fmt.Sprintf("%s已发布，但「%s」未能发出：起草人和审批人没有收到发布通知。", reportTitle(ag, v), step.Name),
+			"请联系系统管理员查看系统日志。",
+		}
+	}
+	return letter{To: to, Subject: "【" + step.Failed + "】" + reportTitle(ag, v), Link: url, LinkLabel: "查看报告", Lines: lines}.message()
 }

@@ -232,6 +232,14 @@ func (s *Steps) Remind(ctx context.Context, in Input) (RemindResult, error) {
 		overdue := a.ClosedReason == store.ClosedOverdue
 		return RemindResult{Reminders: a.Reminders, Overdue: overdue, Closed: !overdue}, nil
 	}
+	if a.RemindedToken != "" && a.RemindedToken == a.TaskToken {
+		// A retry of this very reminder (its mail failed in a way that passes): it is
+		// counted and recorded already; send it again.
+		if err := s.mailApprovers(ctx, ag, v, a, true); err != nil {
+			return RemindResult{}, err
+		}
+		return RemindResult{Reminders: a.Reminders}, nil
+	}
 	if a.Reminders >= in.MaxReminders {
 		if err := s.Life.CloseOverdue(ctx, a); err != nil {
 			if lifecycle.ErrorCode(err) == lifecycle.CodeConflict { // decided (or closed) in the meantime: look again
@@ -241,7 +249,7 @@ func (s *Steps) Remind(ctx context.Context, in Input) (RemindResult, error) {
 		}
 		return RemindResult{Overdue: true, Reminders: a.Reminders}, nil
 	}
-	counted, err := s.Store.CountReminder(ctx, a.ID)
+	counted, err := s.Store.CountReminder(ctx, a.ID, a.TaskToken)
 	if err != nil {
 		if store.IsConflict(err) { // decided or closed meanwhile: look again
 			return s.Remind(ctx, in)

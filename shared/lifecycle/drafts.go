@@ -70,6 +70,11 @@ func (l *Lifecycle) SaveDraft(ctx context.Context, in SaveInput) (*Saved, error)
 			return nil, err
 		}
 		cur, gerr := l.Store.GetReport(ctx, ag.ID, in.Year)
+		if store.IsNotFound(gerr) {
+			// An If-Match for a report that does not exist (deleted, or another year's).
+			return nil, &Error{Code: CodeNotFound, Err: gerr,
+				Message: fmt.Sprintf("还没有 %d 年度的报告：首次保存时不要带 If-Match，或请先新建报告。", in.Year)}
+		}
 		if gerr != nil {
 			return nil, gerr
 		}

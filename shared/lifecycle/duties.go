@@ -22,23 +22,40 @@ func (l *Lifecycle) MayDecide(ctx context.Context, a *store.Approval, approver s
 	if same(v.SubmittedBy, approver) {
 		return Errorf(CodeForbidden, "本版报告由您提交，您不能审批本版的任何一级：起草与审批须由不同的人完成。本级的其他审批人可以审批。")
 	}
-	for i := range v.Chain {
+	used := map[string]bool{key(v.SubmittedBy): true}
+	var open []store.Level // the other levels not decided yet
+	for i, lv := range v.Chain {
 		if store.LevelIndex(i) == a.Level {
 			continue
 		}
 		other, err := l.Store.FindApproval(ctx, a.Agency, a.Year, a.Version, store.LevelIndex(i))
-		if store.IsNotFound(err) {
+		switch {
+		case store.IsNotFound(err):
+			open = append(open, lv)
 			continue
-		}
-		if err != nil {
+		case err != nil:
 			return err
 		}
-		if other.State == store.ApprovalDecided && same(other.DecidedBy, approver) {
+		if other.State != store.ApprovalDecided {
+			open = append(open, lv)
+			continue
+		}
+		if same(other.DecidedBy, approver) {
 			return Errorf(CodeForbidden, "您已审批本版报告的「%s」，同一人不能审批同一版本的两级。本级的其他审批人可以审批。", other.LevelName)
+		}
+		used[key(other.DecidedBy)] = true
+	}
+	// Look ahead: deciding here must leave every other open level someone to decide it.
+	used[key(approver)] = true
+	for n := 1; n <= len(open); n++ {
+		if !staffable(open[:n], used) {
+			return Errorf(CodeForbidden, "如果由您审批本级，「%s」将没有可以审批的人（同一人不能审批同一版本的两级）。请由本级的其他审批人审批。", open[n-1].Name)
 		}
 	}
 	return nil
 }
+
+func key(email string) string { return strings.ToLower(strings.TrimSpace(email)) }
 
 // Unstaffed is the first level of a chain that no one may decide when submitter submits:
 // each level needs an approver who is not the submitter and has no other level to
@@ -46,7 +63,7 @@ func (l *Lifecycle) MayDecide(ctx context.Context, a *store.Approval, approver s
 func Unstaffed(chain []store.Level, submitter string) store.LevelIndex {
 	// The shortest start of the chain that cannot be staffed ends at the level to name.
 	for n := 1; n <= len(chain); n++ {
-		if !staffable(chain[:n], submitter) {
+		if !staffable(chain[:n], map[string]bool{key(submitter): true}) {
 			return store.LevelIndex(n - 1)
 		}
 	}
@@ -54,9 +71,9 @@ func Unstaffed(chain []store.Level, submitter string) store.LevelIndex {
 }
 
 // staffable reports whether every level of chain can get its own approver, none of them
-// the submitter: a matching, found by trying each in turn (chains have at most five
-// levels).
-func staffable(chain []store.Level, submitter string) bool {
+// excluded (the submitter, who decided other levels): a matching, found by trying each
+// in turn (chains have at most five levels).
+func staffable(chain []store.Level, excluded map[string]bool) bool {
 	taken := map[string]bool{}
 	var try func(i int) bool
 	try = func(i int) bool {
@@ -64,8 +81,8 @@ func staffable(chain []store.Level, submitter string) bool {
 			return true
 		}
 		for _, a := range chain[i].Approvers {
-			k := strings.ToLower(strings.TrimSpace(a))
-			if same(a, submitter) || taken[k] {
+			k := key(a)
+			if excluded[k] || taken[k] {
 				continue
 			}
 			taken[k] = true

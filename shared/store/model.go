@@ -48,17 +48,33 @@ func (r *Report) Label() string {
 	if r.Status != StatusFailed {
 		return r.Status.Label()
 	}
-	switch r.FailedStep {
-	case "Publish":
-		return "发布失败"
-	case "RequestApproval", "Remind":
-		return "流程出错：审批通知未能发出"
-	case "Return":
-		return "流程出错：退回通知未能发出"
-	case "Validate":
-		return "流程出错：校验未能完成"
+	return StepOf(r.FailedStep).Failed
+}
+
+// Step is one task of the approval state machine (workflow/approval.asl.json), as
+// people are told about it.
+type Step struct {
+	Name   string // 「审批通知」: what the step does
+	Failed string // the status label of a report whose workflow failed there
+}
+
+// steps are the state machine's tasks by their state names, the one table the status
+// labels, the failure's record line and its mail read.
+var steps = map[string]Step{
+	"Validate":        {Name: "校验", Failed: "流程出错：校验未能完成"},
+	"RequestApproval": {Name: "审批通知", Failed: "流程出错：审批通知未能发出"},
+	"Remind":          {Name: "催办通知", Failed: "流程出错：审批通知未能发出"},
+	"Return":          {Name: "退回通知", Failed: "流程出错：退回通知未能发出"},
+	"Publish":         {Name: "发布", Failed: "发布失败"},
+	"Notify":          {Name: "发布通知", Failed: "已发布（发布通知未能发出）"},
+}
+
+// StepOf is a step by its state name; an unknown one reads as the workflow in general.
+func StepOf(name string) Step {
+	if st, ok := steps[name]; ok {
+		return st
 	}
-	return r.Status.Label()
+	return Step{Name: "审批流程", Failed: StatusFailed.Label()}
 }
 
 // Roles a user may hold.
@@ -238,6 +254,9 @@ type Approval struct {
 	Delivered bool `dynamodbav:"delivered"`
 	// Notified: the approvers were mailed their links (a retried request mails them once).
 	Notified bool `dynamodbav:"notified"`
+	// RemindedToken is the token of the wait whose timeout the last reminder answered:
+	// a retried Remind of that wait counts nothing again.
+	RemindedToken string `dynamodbav:"reminded_token"`
 }
 
 // Recipient finds the recipient whose secret hashes to hash.
@@ -266,21 +285,22 @@ type AuditEntry struct {
 
 // Audit actions.
 const (
-	ActionSave      = "save"
-	ActionSubmit    = "submit"
-	ActionWithdraw  = "withdraw"
-	ActionRequest   = "request"   // approval requested from a level
-	ActionApprove   = "approve"   // a level approved
-	ActionReturn    = "return"    // a level returned the report
-	ActionAttest    = "attest"    // 保密审查 attestation given with an approval
-	ActionRemind    = "remind"    // a reminder was sent
-	ActionOverdue   = "overdue"   // returned after the last reminder
-	ActionInvalid   = "invalid"   // the Validate step refused the version
-	ActionPublish   = "publish"   // published
-	ActionFail      = "fail"      // the workflow failed
-	ActionSignIn    = "sign_in"   // (user audit) signed in
-	ActionImport    = "import"    // agency created or updated by admin import
-	ActionCorrected = "corrected" // a correction replaced a published version
+	ActionSave         = "save"
+	ActionSubmit       = "submit"
+	ActionWithdraw     = "withdraw"
+	ActionRequest      = "request"       // approval requested from a level
+	ActionApprove      = "approve"       // a level approved
+	ActionReturn       = "return"        // a level returned the report
+	ActionAttest       = "attest"        // 保密审查 attestation given with an approval
+	ActionRemind       = "remind"        // a reminder was sent
+	ActionOverdue      = "overdue"       // returned after the last reminder
+	ActionInvalid      = "invalid"       // the Validate step refused the version
+	ActionPublish      = "publish"       // published
+	ActionFail         = "fail"          // the workflow failed
+	ActionSignIn       = "sign_in"       // (user audit) signed in
+	ActionImport       = "import"        // agency created or updated by admin import
+	ActionCorrected    = "corrected"     // a correction replaced a published version
+	ActionSubmitUndone = "submit_undone" // a submission taken back: its execution could not start
 )
 
 // Publication records one published version, for the index pages.

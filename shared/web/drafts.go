@@ -392,7 +392,7 @@ var actionLabels = map[string]string{
 	store.ActionApprove: "同意", store.ActionReturn: "退回", store.ActionAttest: "保密审查",
 	store.ActionRemind: "催办", store.ActionOverdue: "逾期退回", store.ActionInvalid: "校验未通过",
 	store.ActionPublish: "发布", store.ActionFail: "失败", store.ActionWithdraw: "撤回",
-	store.ActionCorrected: "更正",
+	store.ActionCorrected: "更正", store.ActionSubmitUndone: "撤销提交",
 }
 
 func actionLabel(a string) string {

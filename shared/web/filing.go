@@ -159,6 +159,13 @@ func (s *Server) reviewFile(file string) http.HandlerFunc {
 			return
 		}
 		a := t.approval
+		// A link opens the files as long as it could open its review page: a forwarded
+		// old mail does not keep a version's files open for good.
+		if !s.Store.Now().Before(a.Expires) {
+			s.message(w, r, http.StatusGone, messagePage{layout: layout{Title: "链接已过期"},
+				Message: "这个审批链接已过期，不能再查看本版报告的备案材料。请登录后在审批进度页面下载。", Link: "/", LinkText: "登录"})
+			return
+		}
 		f, err := s.loadFiling(r.Context(), a.Agency, a.Year, a.Version)
 		if err != nil {
 			s.internal(w, r, err) // the approval names its version: it exists

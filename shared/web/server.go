@@ -41,7 +41,9 @@ type Server struct {
 	SiteURL string
 	// SecureCookies marks the session cookie Secure (on AWS, behind HTTPS).
 	SecureCookies bool
-	Log           *slog.Logger
+	// SignIn takes sign-in requests on (the sign-in function); see queueLogin.
+	SignIn SignInQueue
+	Log    *slog.Logger
 }
 
 // Limits on what a request may carry.
@@ -205,11 +207,10 @@ func sameSiteWrites(next http.Handler) http.Handler {
 	})
 }
 
-// sameOrigin refuses a state-changing request whose Origin is another site's. Browsers
-// send Origin with every POST (also those that send no Sec-Fetch-Site); scripts and curl
-// send none. "null" is what a browser sends for the app's own forms under its
-// no-referrer policy, and says nothing: such requests, like those without Origin, pass
-// on to the other checks (Sec-Fetch-Site, JSON content type, the forms' tokens).
+// sameOrigin refuses a state-changing request whose Origin is another site's, or
+// "null" (what a page that hides where it is from sends). Browsers send Origin with
+// every POST, also those that send no Sec-Fetch-Site; scripts and curl send none, and
+// pass on to the other checks (JSON content type, the forms' tokens).
 func (s *Server) sameOrigin(next http.Handler) http.Handler {
 	own := ""
 	if u, err := url.Parse(s.BaseURL); err == nil && u.Host != "" {
@@ -218,7 +219,7 @@ func (s *Server) sameOrigin(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if o := r.Header.Get("Origin"); o != "" && r.Method != http.MethodGet && r.Method != http.MethodHead {
 			u, err := url.Parse(o)
-			if o != "null" && (err != nil || !(strings.EqualFold(o, own) || strings.EqualFold(u.Host, r.Host))) {
+			if o == "null" || err != nil || !(strings.EqualFold(o, own) || strings.EqualFold(u.Host, r.Host)) {
 				writeError(w, lifecycle.CodeForbidden, "请从本系统的页面提交。")
 				return
 			}
@@ -257,7 +258,10 @@ func securityHeaders(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
 		h.Set("X-Content-Type-Options", "nosniff")
-		h.Set("Referrer-Policy", "no-referrer") // links carry secrets: never leak them onward
+		// Links carry secrets: never leak them to another site. same-origin, not
+		// no-referrer: under no-referrer browsers send "Origin: null" with the app's own
+		// forms, and sameOrigin could not tell them from another site's.
+		h.Set("Referrer-Policy", "same-origin")
 		h.Set("X-Frame-Options", "DENY")
 		h.Set("Cache-Control", "no-store")
 		next.ServeHTTP(w, r)
