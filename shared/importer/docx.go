@@ -178,7 +178,6 @@ func paraText(p *xnode) string {
 func docxTable(tbl *xnode) [][]*tcell {
 	var g grid
 	var above []*tcell // the cell over each grid column in the row before, for vMerge
-	i := 0
 	for _, tr := range tbl.children {
 		if tr.name != "tr" {
 			continue
@@ -227,7 +226,6 @@ func docxTable(tbl *xnode) [][]*tcell {
 		}
 		g.rows = append(g.rows, row)
 		above = row
-		i++
 	}
 	return g.rows
 }

@@ -33,7 +33,7 @@ func HTML(data []byte, contentType string, opt Options) (*Result, error) {
 	}
 	f := &flattener{}
 	f.walk(root, nil)
-	f.flush(nil)
+	f.flush()
 	res, err := read(f.blocks, opt)
 	if err != nil {
 		return nil, err
@@ -53,7 +53,7 @@ type flattener struct {
 	other  bool         // buf holds text outside links
 }
 
-func (f *flattener) flush(_ []*html.Node) {
+func (f *flattener) flush() {
 	s := f.buf.String()
 	f.buf.Reset()
 	var lines []string
@@ -139,7 +139,7 @@ func (f *flattener) walk(n *html.Node, anc []*html.Node) {
 			return
 		case atom.Table:
 			if !hasDescendant(n, atom.Table) {
-				f.flush(anc)
+				f.flush()
 				f.table(n, append(copyAnc(anc), n))
 				return
 			}
@@ -152,7 +152,7 @@ func (f *flattener) walk(n *html.Node, anc []*html.Node) {
 	}
 	isBlock := blockAtoms[n.DataAtom]
 	if isBlock {
-		f.flush(anc)
+		f.flush()
 	}
 	// The ancestors are shared down the walk; a block keeps a copy of its own.
 	inner := append(anc, n)
@@ -160,7 +160,7 @@ func (f *flattener) walk(n *html.Node, anc []*html.Node) {
 		f.walk(c, inner)
 	}
 	if isBlock {
-		f.flush(anc)
+		f.flush()
 	}
 }
 
