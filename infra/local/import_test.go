@@ -36,7 +36,7 @@ func (c *client) upload(path string, fields map[string]string, name string, data
 }
 
 // TestImportDraftFromWord: 「导入本年草稿」 makes a Word file of the template the year's
-// first draft, every number in place; an upload over 5 MB and a file that is not a
+// first draft, every number in place; an upload over 4 MB and a file that is not a
 // report are refused with a message saying why, and nothing is stored.
 func TestImportDraftFromWord(t *testing.T) {
 	const ag = "imp2"
@@ -62,10 +62,10 @@ func TestImportDraftFromWord(t *testing.T) {
 	}
 	year := fmt.Sprint(doc.Year)
 
-	big := bytes.Repeat([]byte("x"), 5<<20+1)
+	big := bytes.Repeat([]byte("x"), 4<<20+1)
 	if r := c.upload("/reports/import/draft", map[string]string{"csrf": csrf, "year": year}, "big.docx", big); r.status != http.StatusUnprocessableEntity ||
-		!strings.Contains(string(r.body), "不能超过 5 MB") {
-		t.Errorf("a 5 MB + 1 upload: %d %s", r.status, abbreviate(string(r.body), 300))
+		!strings.Contains(string(r.body), "不能超过 4 MB") {
+		t.Errorf("a 4 MB + 1 upload: %d %s", r.status, abbreviate(string(r.body), 300))
 	}
 	if r := c.upload("/reports/import/draft", map[string]string{"csrf": csrf, "year": year}, "note.html", []byte("<p>通知</p>")); r.status != http.StatusUnprocessableEntity ||
 		!strings.Contains(string(r.body), "没有找到政府信息公开工作年度报告的表格") {

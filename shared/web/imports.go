@@ -27,8 +27,11 @@ import (
 // (lifecycle.PreviousYear). 「导入本年草稿」 makes a Word file this year's first draft, which
 // the clerk then reviews in the form.
 
-// maxUpload bounds an uploaded file; the form around it adds little.
-const maxUpload = importer.MaxFileSize
+// maxUpload bounds an uploaded file: 4 MB, because API Gateway hands a Lambda function
+// a binary body base64-encoded (4/3 of its size) and a synchronous invocation's payload
+// is at most 6 MB; the form around the file adds little. (nianbao import reads files up
+// to importer.MaxFileSize.)
+const maxUpload = 4 << 20
 
 // importedLabel is how an imported report is named wherever it is listed.
 const importedLabel = "导入（非本系统发布）"
