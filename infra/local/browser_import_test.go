@@ -46,6 +46,13 @@ func TestBrowserImportPrevious(t *testing.T) {
 	p := newPage(t, 1280, 900)
 	p.signIn("drafter@" + ag + ".local")
 	p.clickAndLoad(`a[href="/reports/new"]`, "/reports/new")
+	if err := p.b.SetViewport(375, 740); err != nil {
+		t.Fatal(err)
+	}
+	p.noOverflow("the new-report page with its import forms")
+	if err := p.b.SetViewport(1280, 900); err != nil {
+		t.Fatal(err)
+	}
 
 	// A file that is not a report is refused with a message saying so.
 	notice := filepath.Join(t.TempDir(), "通知.html")
@@ -70,6 +77,14 @@ func TestBrowserImportPrevious(t *testing.T) {
 		t.Errorf("cells not read: %s", p.eval(`document.getElementById("import-problems").innerText`))
 	}
 	p.shot("import-confirm")
+	// The page to confirm, on a phone: the tables scroll in their own boxes.
+	if err := p.b.SetViewport(375, 740); err != nil {
+		t.Fatal(err)
+	}
+	p.noOverflow("the page to confirm an import")
+	if err := p.b.SetViewport(1280, 900); err != nil {
+		t.Fatal(err)
+	}
 	p.clickAndLoad("#import-confirm button[type=submit]", "/reports/new?imported=")
 	if txt := p.eval(`document.getElementById("import").innerText`); !strings.Contains(txt, fmt.Sprintf("已导入 %d 年度报告", browserYear-1)) {
 		t.Errorf("the new-report page does not say the import: %q", txt)
