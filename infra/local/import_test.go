@@ -173,6 +173,15 @@ func TestImportPreviousChecks(t *testing.T) {
 		t.Fatalf("stored: %+v %v", im, err)
 	}
 
+	// The imported year's page shows it as read, marked 导入; a year not imported is 404.
+	if r := c.do("GET", webURL(fmt.Sprintf("/reports/%s/2024/imported", ag)), nil, nil); r.status != http.StatusOK ||
+		!bytes.Contains(r.body, []byte("非本系统发布")) || !bytes.Contains(r.body, []byte(report.DefaultTitle(name, 2024))) {
+		t.Errorf("the imported year's page: %d", r.status)
+	}
+	if r := c.do("GET", webURL(fmt.Sprintf("/reports/%s/2022/imported", ag)), nil, nil); r.status != http.StatusNotFound {
+		t.Errorf("a year not imported: %d", r.status)
+	}
+
 	// This year: 上年结转 not last year's 结转下年度, and last year's text again.
 	this := last.Clone()
 	this.Year = 2025

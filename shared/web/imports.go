@@ -211,21 +211,25 @@ func (s *Server) confirmImport(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, "/reports/new?imported="+strconv.Itoa(doc.Year), http.StatusSeeOther)
 }
 
-// importedPage shows a stored imported report.
+// importedReportPage shows a stored imported report.
 func (s *Server) importedReportPage(w http.ResponseWriter, r *http.Request) {
 	u, ag, ok := s.drafterPage(w, r, r.PathValue("agency"))
 	if !ok {
 		return
 	}
-	year, err := strconv.Atoi(r.PathValue("year"))
-	var im *store.Imported
-	if err == nil {
-		im, err = s.Store.GetImported(r.Context(), ag.ID, year)
+	notFound := func() {
+		s.message(w, r, http.StatusNotFound, messagePage{layout: layout{Title: "没有导入的报告", User: u},
+			Message: "没有导入该年度的报告。", Link: "/", LinkText: "返回首页"})
 	}
+	year, err := strconv.Atoi(r.PathValue("year"))
 	if err != nil {
-		if err == nil || store.IsNotFound(err) || errors.Is(err, strconv.ErrSyntax) {
-			s.message(w, r, http.StatusNotFound, messagePage{layout: layout{Title: "没有导入的报告", User: u},
-				Message: "没有导入该年度的报告。", Link: "/", LinkText: "返回首页"})
+		notFound()
+		return
+	}
+	im, err := s.Store.GetImported(r.Context(), ag.ID, year)
+	if err != nil {
+		if store.IsNotFound(err) {
+			notFound()
 			return
 		}
 		s.internal(w, r, err)
