@@ -21,6 +21,7 @@ require (
 	github.com/emersion/go-smtp v0.25.1
 	go.yaml.in/yaml/v3 v3.0.6
 	golang.org/x/net v0.62.0
+	golang.org/x/text v0.43.0
 )
 
 require (

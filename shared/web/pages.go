@@ -101,6 +101,12 @@ type newPage struct {
 	Error string
 }
 
+// importedPage is an imported report: to confirm, or as stored (imports.go).
+type importedPage struct {
+	layout
+	Import *importView
+}
+
 type formPage struct {
 	layout
 	Edit *editView

@@ -102,6 +102,11 @@ func (s *Server) routes() []route {
 		{"POST /signout", s.signOut},
 		{"GET /reports/new", s.newReportPage},
 		{"POST /reports/new", s.createReport},
+		// Existing reports brought in (imports.go).
+		{"POST /reports/import/previous", s.importPrevious},
+		{"POST /reports/import/previous/confirm", s.confirmImport},
+		{"POST /reports/import/draft", s.importDraft},
+		{"GET /reports/{agency}/{year}/imported", s.importedReportPage},
 		{"GET /reports/{agency}/{year}", s.reportPage},
 		{"GET /reports/{agency}/{year}/edit", s.editPage},
 		{"GET /reports/{agency}/{year}/status", s.statusPage},
