@@ -14,6 +14,9 @@ import (
 // PutAgency creates or replaces an agency (admin import: idempotent).
 func (s *Store) PutAgency(ctx context.Context, a Agency) error {
 	a.Updated = s.now()
+	if err := s.linkUnit(ctx, a); err != nil {
+		return err
+	}
 	m, err := item(agencyPK(a.ID), skAgency, a, time.Time{})
 	if err != nil {
 		return err
@@ -36,6 +39,9 @@ func (s *Store) GetAgency(ctx context.Context, id string) (*Agency, error) {
 // PutUser creates or replaces a user.
 func (s *Store) PutUser(ctx context.Context, u User) error {
 	u.Email = userSK(u.Email)
+	if err := s.linkMember(ctx, u); err != nil {
+		return err
+	}
 	m, err := item(pkUsers, u.Email, u, time.Time{})
 	if err != nil {
 		return err
