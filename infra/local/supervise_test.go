@@ -86,10 +86,10 @@ func TestSuperviseBoardOnAFixedClock(t *testing.T) {
 		townLeft, deptLeft int
 		late               int
 	}{
-		{bj(year+1, 1, 20, 10), -5, 11, 1},   // the township is late, the departments have 11 days
-		{bj(year+1, 2, 5, 23), -21, -5, 4},   // all but the published one are late
-		{bj(year+1, 1, 31, 23), -16, 0, 1},   // the due day itself is not late
-		{bj(year+1, 2, 1, 0), -17, -1, 4},    // the day after is
+		{bj(year+1, 1, 20, 10), -5, 11, 1}, // the township is late, the departments have 11 days
+		{bj(year+1, 2, 5, 23), -21, -5, 4}, // all but the published one are late
+		{bj(year+1, 1, 31, 23), -16, 0, 1}, // the due day itself is not late
+		{bj(year+1, 2, 1, 0), -17, -1, 4},  // the day after is
 	} {
 		b, err := supervise.BuildBoard(ctx, s.WithClock(func() time.Time { return tc.now }), gov, year, supervise.Options{Now: tc.now,
 			ReportURL: func(a string, y int) string { return "https://site/" + a }})
