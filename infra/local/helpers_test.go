@@ -213,7 +213,12 @@ func csrfOf(t testing.TB, page []byte) string {
 func (c *client) signIn() {
 	t := c.t
 	t.Helper()
-	before := len(mailsTo(c.email))
+	before := 0 // sign-in mails already there (an approver has others too)
+	for _, m := range mailsTo(c.email) {
+		if hasLink(m, "/login/") {
+			before++
+		}
+	}
 	if r := c.api("POST", "/api/auth/link", map[string]string{"email": c.email}, nil); r.status != http.StatusAccepted {
 		t.Fatalf("request sign-in link: %d %s", r.status, r.body)
 	}

@@ -87,6 +87,8 @@ func TestFullChainPublishes(t *testing.T) {
 		{"reports/ag1/2025/meta.json", "application/json"},
 		{"reports/ag1/2025/v1/index.html", "text/html; charset=utf-8"},
 		{"reports/ag1/2025/v1/report.json", "application/json"},
+		{"reports/ag1/2025/report.docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document"},
+		{"reports/ag1/2025/v1/report.docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document"},
 		{"reports/ag1/index.html", "text/html; charset=utf-8"},
 		{"reports/index.html", "text/html; charset=utf-8"},
 	} {

@@ -9,18 +9,21 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"time"
 
+	"nianbao/shared/filing"
 	"nianbao/shared/render"
+	"nianbao/shared/site"
 )
 
 func init() {
-	register("render", "把报告文件生成网页，供离线预览（render FILE -o DIR：写出 DIR/index.html 及样式）", renderCmd)
+	register("render", "把报告文件生成网页和 Word 版，供离线预览（render FILE -o DIR：写出 DIR/index.html、样式和 DIR/report.docx）", renderCmd)
 }
 
 func renderCmd(_ context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("render", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	out := fs.String("o", "", "输出目录（写出 index.html 和 assets/）")
+	out := fs.String("o", "", "输出目录（写出 index.html、assets/ 和 report.docx）")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "用法: nianbao render FILE -o DIR")
 		fs.PrintDefaults()
@@ -41,12 +44,22 @@ func renderCmd(_ context.Context, args []string, stdout, stderr io.Writer) int {
 		return exitUsage
 	}
 	var page bytes.Buffer
-	if err := render.Page(&page, doc, nil, render.PageOptions{Place: render.PlacePreview}); err != nil {
+	if err := render.Page(&page, doc, nil, render.PageOptions{Place: render.PlacePreview, Docx: site.ReportDocx}); err != nil {
+		fmt.Fprintf(stderr, "nianbao render: %v\n", err)
+		return exitFailed
+	}
+	// The Word copy, its 落款 undated: the date is the approval's, not known here.
+	docx, err := filing.Report(doc, render.ClosingOf(doc, time.Time{}))
+	if err != nil {
 		fmt.Fprintf(stderr, "nianbao render: %v\n", err)
 		return exitFailed
 	}
 	if err := writePreview(*out, page.Bytes()); err != nil {
 		fmt.Fprintf(stderr, "nianbao render: %v\n", err)
+		return exitFailed
+	}
+	if err := os.WriteFile(filepath.Join(*out, site.ReportDocx), docx, 0o644); err != nil {
+		fmt.Fprintf(stderr, "nianbao render: 无法写出 Word 版: %v\n", err)
 		return exitFailed
 	}
 	fmt.Fprintln(stdout, filepath.Join(*out, "index.html"))

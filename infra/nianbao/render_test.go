@@ -1,8 +1,10 @@
 package main
 
 import (
+	"archive/zip"
 	"bytes"
 	"context"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -34,6 +36,39 @@ func TestRenderCommand(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(out, "assets", render.StylesheetName)); err != nil {
 		t.Errorf("stylesheet not beside the page: %v", err)
+	}
+	// The Word copy beside the page, linked from it.
+	docx, err := zip.OpenReader(filepath.Join(out, "report.docx"))
+	if err != nil {
+		t.Fatalf("report.docx: %v", err)
+	}
+	defer docx.Close()
+	f, err := docx.Open("word/document.xml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(f)
+	if !bytes.Contains(body, []byte("示例市示例区应急管理局")) || !bytes.Contains(page, []byte(`href="report.docx"`)) {
+		t.Error("report.docx lacks the agency, or the page does not link it")
+	}
+}
+
+// A gip-2021 report with requests.other renders, with one （六）其他处理 row.
+func TestRenderCommandLegacyRow(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "preview")
+	var stdout, stderr bytes.Buffer
+	if code := dispatch(context.Background(), []string{"render", legacy, "-o", out}, &stdout, &stderr); code != exitOK {
+		t.Fatalf("exit %d: %s", code, stderr.String())
+	}
+	page, err := os.ReadFile(filepath.Join(out, "index.html"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := bytes.Count(page, []byte("（六）其他处理")); n != 1 {
+		t.Errorf("（六）其他处理 printed %d times, want once", n)
+	}
+	if bytes.Contains(page, []byte("3.其他")) {
+		t.Error("the 2021 sub-rows are printed")
 	}
 }
 

@@ -13,6 +13,8 @@ import (
 const (
 	sample   = "../../shared/report/testdata/sample-2021.json"
 	chaoyang = "../../shared/report/testdata/chaoyang-emergency-2020.json"
+	// A gip-2021 report printing the 2019 layout's one （六）其他处理 row (requests.other).
+	legacy = "../../shared/report/testdata/legacy-2023.json"
 )
 
 func TestValidateCommand(t *testing.T) {
@@ -32,6 +34,16 @@ func TestValidateCommand(t *testing.T) {
 	lastYear := write("2024.json", strings.Replace(strings.Replace(string(raw), `"year": 2025`, `"year": 2024`, 1), `"in_force": 12`, `"in_force": 11`, 1))
 	wrongYear := write("2023.json", strings.Replace(string(raw), `"year": 2025`, `"year": 2023`, 1))
 	malformed := write("malformed.json", "{\n  \"format\": \"gip-2021\",\n  \"year\": 20x5\n}")
+	legacyRaw, err := os.ReadFile(legacy)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The （六） row one too many in 自然人: its row total and the 自然人 column's （七）总计 break.
+	legacyBroken := write("legacy-broken.json", strings.Replace(string(legacyRaw), `"other": {
+   "natural_person": 2`, `"other": {
+   "natural_person": 3`, 1))
+	otherAgency := write("other-agency-2024.json", strings.Replace(strings.Replace(string(raw), `"year": 2025`, `"year": 2024`, 1),
+		`"agency": "示例市示例区应急管理局"`, `"agency": "示例市另一区应急管理局"`, 1))
 
 	tests := []struct {
 		name       string
@@ -44,7 +56,12 @@ func TestValidateCommand(t *testing.T) {
 		{name: "the sample", args: []string{sample}, code: exitOK, wantRules: []string{}},
 		{name: "the real 2020 report", args: []string{chaoyang}, code: exitOK, wantRules: []string{"cell.blank", "cell.blank"}},
 		{name: "a broken total", args: []string{broken}, code: exitFailed, wantRules: []string{"requests.row_total", "requests.balance"}},
-		{name: "with last year's report", args: []string{sample, "--previous", lastYear}, code: exitOK, wantRules: []string{"crossyear.in_force", "crossyear.carried_over", "crossyear.carried_over", "crossyear.carried_over", "crossyear.carried_over"}},
+		// Last year's texts are this year's: 年年雷同 in sections 一 and 五.
+		{name: "with last year's report", args: []string{sample, "--previous", lastYear}, code: exitOK, wantRules: []string{"sections.repeated", "crossyear.in_force", "crossyear.carried_over", "crossyear.carried_over", "crossyear.carried_over", "crossyear.carried_over", "sections.repeated"}},
+		{name: "last year's report of another agency", args: []string{sample, "--previous", otherAgency}, code: exitOK, wantRules: []string{"crossyear.agency", "sections.repeated", "crossyear.in_force", "crossyear.carried_over", "crossyear.carried_over", "crossyear.carried_over", "crossyear.carried_over", "sections.repeated"}},
+		{name: "gip-2021 with the legacy （六） row", args: []string{legacy}, code: exitOK, wantRules: []string{"format.legacy_row"}},
+		{name: "gip-2021 with the legacy （六） row, broken", args: []string{legacyBroken}, code: exitFailed, wantRules: []string{"format.legacy_row", "requests.row_total", "requests.result_total"}},
+		{name: "legacy row for people", args: []string{"--output", "text", legacy}, code: exitOK, wantOut: "format.legacy_row"},
 		{name: "text for people", args: []string{"--output", "text", broken}, code: exitFailed, wantOut: "错误 [requests.row_total]"},
 		{name: "malformed JSON", args: []string{malformed}, code: exitUsage, wantStderr: "第 3 行"},
 		{name: "no such file", args: []string{filepath.Join(dir, "nope.json")}, code: exitUsage, wantStderr: "无法读取"},

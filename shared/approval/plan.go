@@ -8,6 +8,7 @@ import (
 	"slices"
 	"time"
 
+	"nianbao/shared/filing"
 	"nianbao/shared/render"
 	"nianbao/shared/report"
 	"nianbao/shared/site"
@@ -88,10 +89,15 @@ func PlanPublication(in PlanInput) (*Plan, error) {
 		return nil, err
 	}
 	var versionPage, currentPage bytes.Buffer
-	if err := render.Page(&versionPage, in.Doc, &meta, render.PageOptions{Place: render.PlaceVersion}); err != nil {
+	if err := render.Page(&versionPage, in.Doc, &meta, render.PageOptions{Place: render.PlaceVersion, Docx: site.ReportDocx}); err != nil {
 		return nil, err
 	}
-	if err := render.Page(&currentPage, in.Doc, &meta, render.PageOptions{Place: render.PlaceCurrent}); err != nil {
+	if err := render.Page(&currentPage, in.Doc, &meta, render.PageOptions{Place: render.PlaceCurrent, Docx: site.ReportDocx}); err != nil {
+		return nil, err
+	}
+	// The Word copy, dated like the page's 落款: by its publication.
+	docx, err := filing.Report(in.Doc, render.ClosingOf(in.Doc, publishedAt))
+	if err != nil {
 		return nil, err
 	}
 	yearDir := site.YearDir(ag.ID, v.Year)
@@ -101,6 +107,7 @@ func PlanPublication(in PlanInput) (*Plan, error) {
 			{versionDir + site.ReportJSON, typeJSON, cacheImmutable, reportJSON},
 			{versionDir + site.MetaJSON, typeJSON, cacheImmutable, metaJSON},
 			{versionDir + site.Index, typeHTML, cacheImmutable, versionPage.Bytes()},
+			{versionDir + site.ReportDocx, filing.ContentType, cacheImmutable, docx},
 		},
 		Publication: store.Publication{
 			AgencyID: ag.ID, Agency: ag.Name, Year: v.Year, Version: v.Number,
@@ -110,6 +117,7 @@ func PlanPublication(in PlanInput) (*Plan, error) {
 			{yearDir + site.ReportJSON, typeJSON, cacheCurrent, reportJSON},
 			{yearDir + site.MetaJSON, typeJSON, cacheCurrent, metaJSON},
 			{yearDir + site.Index, typeHTML, cacheCurrent, currentPage.Bytes()},
+			{yearDir + site.ReportDocx, filing.ContentType, cacheCurrent, docx},
 		},
 		URL: site.ReportURL(in.SiteURL, ag.ID, v.Year),
 	}

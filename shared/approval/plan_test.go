@@ -12,6 +12,7 @@ import (
 	"testing/fstest"
 	"time"
 
+	"nianbao/shared/filing"
 	"nianbao/shared/render"
 	"nianbao/shared/report"
 	"nianbao/shared/store"
@@ -47,25 +48,25 @@ func TestPublishPlan(t *testing.T) {
 				t.Fatal(err)
 			}
 			year := "reports/demo/" + strconv.Itoa(doc.Year) + "/"
-			wantKeys := []string{year + "v3/report.json", year + "v3/meta.json", year + "v3/index.html", "reports/assets/nianbao.css"}
+			wantKeys := []string{year + "v3/report.json", year + "v3/meta.json", year + "v3/index.html", year + "v3/report.docx", "reports/assets/nianbao.css"}
 			if got := keys(plan.VersionObjects); strings.Join(got, " ") != strings.Join(wantKeys, " ") {
 				t.Errorf("version objects %v, want %v", got, wantKeys)
 			}
-			if got := keys(plan.CurrentObjects); strings.Join(got, " ") != year+"report.json "+year+"meta.json "+year+"index.html" {
+			if got := keys(plan.CurrentObjects); strings.Join(got, " ") != year+"report.json "+year+"meta.json "+year+"index.html "+year+"report.docx" {
 				t.Errorf("current objects %v", got)
 			}
-			for _, o := range plan.VersionObjects[:3] {
+			for _, o := range plan.VersionObjects[:4] {
 				if o.CacheControl != cacheImmutable {
 					t.Errorf("%s: cache %q", o.Key, o.CacheControl)
 				}
 			}
-			for _, o := range append(plan.CurrentObjects, plan.VersionObjects[3]) {
+			for _, o := range append(plan.CurrentObjects, plan.VersionObjects[4]) {
 				if o.CacheControl != cacheCurrent {
 					t.Errorf("%s: cache %q", o.Key, o.CacheControl)
 				}
 			}
 			for _, o := range append(plan.VersionObjects, plan.CurrentObjects...) {
-				want := map[string]string{".json": typeJSON, ".html": typeHTML, ".css": "text/css; charset=utf-8"}[o.Key[strings.LastIndexByte(o.Key, '.'):]]
+				want := map[string]string{".json": typeJSON, ".html": typeHTML, ".css": "text/css; charset=utf-8", ".docx": filing.ContentType}[o.Key[strings.LastIndexByte(o.Key, '.'):]]
 				if o.ContentType != want {
 					t.Errorf("%s: type %q", o.Key, o.ContentType)
 				}
@@ -94,6 +95,17 @@ func TestPublishPlan(t *testing.T) {
 			page := string(plan.VersionObjects[2].Body)
 			if !strings.Contains(page, doc.Agency) || !strings.Contains(page, "更正") {
 				t.Error("the version page lacks the agency or its correction record")
+			}
+			// The Word copy beside each page, linked from it, dated like the page's 落款.
+			if !strings.Contains(page, `href="report.docx"`) || !strings.Contains(page, render.Date(decided)) {
+				t.Error("the version page lacks its Word link or its 落款's date")
+			}
+			want, err := filing.Report(doc, render.ClosingOf(doc, decided))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Equal(plan.VersionObjects[3].Body, want) || !bytes.Equal(plan.CurrentObjects[3].Body, want) {
+				t.Error("report.docx is not the Word copy of the document dated by its publication")
 			}
 			if p := plan.Publication; p.AgencyID != "demo" || p.Version != 3 || p.Year != doc.Year || p.SHA256 != meta.SHA256 || !p.PublishedAt.Equal(decided) {
 				t.Errorf("publication %+v", p)

@@ -60,13 +60,49 @@ type compiledRow struct {
 	nums  []cell
 }
 
-var compiled sync.Map // *report.Table → *compiledTable
+var compiled sync.Map // compiledKey → *compiledTable
 
-func compiledOf(t *report.Table) *compiledTable {
-	if c, ok := compiled.Load(t); ok {
+// compiledKey is a table with the column headings a document prints differently (the
+// unit of an amount, 采购总金额（单位：万元）): a handful of variants per format.
+type compiledKey struct {
+	t        *report.Table
+	headings string
+}
+
+// compiledFor is the layout of a table as a document prints it.
+func compiledFor(doc *report.Document, t *report.Table) *compiledTable {
+	return compiledWith(t, columnHeadings(doc, t))
+}
+
+// columnHeadings are the column labels a document prints differently from its format
+// (an amount's unit); nil when none.
+func columnHeadings(doc *report.Document, t *report.Table) map[*report.Column]string {
+	var headings map[*report.Column]string
+	if doc == nil {
+		return nil
+	}
+	for _, c := range t.Columns {
+		if h := doc.ColumnHeading(t, c); h != c.Label {
+			if headings == nil {
+				headings = map[*report.Column]string{}
+			}
+			headings[c] = h
+		}
+	}
+	return headings
+}
+
+func compiledWith(t *report.Table, headings map[*report.Column]string) *compiledTable {
+	key := compiledKey{t: t}
+	for _, c := range t.Columns { // in column order, so equal maps make equal keys
+		if h, ok := headings[c]; ok {
+			key.headings += c.ID + "\x00" + h + "\x00"
+		}
+	}
+	if c, ok := compiled.Load(key); ok {
 		return c.(*compiledTable)
 	}
-	c, _ := compiled.LoadOrStore(t, compile(buildLayout(t)))
+	c, _ := compiled.LoadOrStore(key, compile(buildLayout(t, headings)))
 	return c.(*compiledTable)
 }
 
@@ -154,10 +190,14 @@ func (n *node) depth() int {
 	return d + 1
 }
 
-func columnNodes(hs []*report.Header) []*node {
+func columnNodes(hs []*report.Header, headings map[*report.Column]string) []*node {
 	ns := make([]*node, len(hs))
 	for i, h := range hs {
-		ns[i] = &node{label: h.Label, col: h.Column, children: columnNodes(h.Children), span: 1}
+		label := h.Label
+		if l, ok := headings[h.Column]; ok && h.Column != nil {
+			label = l
+		}
+		ns[i] = &node{label: label, col: h.Column, children: columnNodes(h.Children, headings), span: 1}
 	}
 	return ns
 }
@@ -240,7 +280,9 @@ func (b *builder) id() string {
 	return b.t.Key + "-h" + strconv.Itoa(b.nextID)
 }
 
-func buildLayout(t *report.Table) *tableLayout {
+// buildLayout lays out a table; headings, when not nil, replaces the printed label of
+// some columns.
+func buildLayout(t *report.Table, headings map[*report.Column]string) *tableLayout {
 	b := &builder{t: t, ids: len(t.Blocks) > 1}
 	l := &tableLayout{}
 	if t.OneLine {
@@ -257,7 +299,7 @@ func buildLayout(t *report.Table) *tableLayout {
 	// A table with one unheaded block prints its column header once, in thead; table 二
 	// prints a heading row and a column header for every block, inside the block's tbody.
 	for _, blk := range t.Blocks {
-		cols := columnNodes(blk.ColumnTree)
+		cols := columnNodes(blk.ColumnTree, headings)
 		spans := map[*report.Column]int{}
 		if flat(blk.ColumnTree) { // a header of one level may be stretched
 			spreadSpans(cols, dataWidth)

@@ -20,6 +20,7 @@ import (
 	"io/fs"
 	"strconv"
 	"strings"
+	"time"
 
 	"nianbao/shared/report"
 	"nianbao/shared/site"
@@ -103,6 +104,9 @@ type PageOptions struct {
 	// AssetBase, when set, is the URL of the assets folder instead of the relative path
 	// Place gives (e.g. "/assets/" for the approvers' review page served by the app).
 	AssetBase string
+	// Docx, when set, is the address of the report's Word copy, linked as 下载 Word 版
+	// (site.ReportDocx beside a published page or a preview).
+	Docx string
 }
 
 func (o PageOptions) stylesheet() string {
@@ -120,9 +124,7 @@ func VersionDir(n int) string { return site.VersionName(n) }
 
 // Title is the report's title as the templates print it:
 // 「{agency}{year}年度政府信息公开工作年度报告」.
-func Title(agency string, year int) string {
-	return agency + strconv.Itoa(year) + "年度政府信息公开工作年度报告"
-}
+func Title(agency string, year int) string { return report.DefaultTitle(agency, year) }
 
 type link struct{ Href, Text string }
 
@@ -138,7 +140,12 @@ type pageView struct {
 	Published, PublishedISO     string
 	Version                     int
 	Corrections                 []correctionView
+	Preamble                    []string // 编制说明, before section 一
+	PreambleLabel               string
 	Sections                    []sectionView
+	Closing                     *Closing // the 落款: the document's signature, or the agency and the date of publication
+	ClosingLabel                string
+	Docx                        string
 
 	Data   []link
 	SHA256 string
@@ -226,13 +233,14 @@ func buildPage(doc *report.Document, meta *Meta, opts PageOptions) (*pageView, e
 	if f == nil {
 		return nil, fmt.Errorf("%w: %q", ErrUnknownFormat, doc.Format)
 	}
-	title := Title(doc.Agency, doc.Year)
+	title := doc.PrintedTitle()
 	place := opts.Place
 	v := &pageView{
 		CSP: CSP, CSS: opts.stylesheet(), Title: title,
 		FormatTitle: f.Title, FormatDocument: f.Document,
 		Preview: meta == nil,
 		NoIndex: meta == nil || place == PlacePreview,
+		Docx:    opts.Docx,
 	}
 	if place == PlaceCurrent || place == PlaceVersion {
 		year := place.yearDir()
@@ -262,14 +270,27 @@ func buildPage(doc *report.Document, meta *Meta, opts PageOptions) (*pageView, e
 			v.Data = []link{{Href: "report.json", Text: "report.json"}, {Href: "meta.json", Text: "meta.json"}}
 		}
 	}
+	v.Preamble, v.PreambleLabel = paragraphs(doc.Sections.Preamble), report.LabelPreamble
+	// The 落款: a published page always prints one (dated by its publication); a draft
+	// or a version in review prints the one its document gives, if any.
+	if meta != nil {
+		c := ClosingOf(doc, meta.PublishedAt)
+		v.Closing = &c
+	} else if len(doc.SignatureLines()) > 0 {
+		c := ClosingOf(doc, time.Time{})
+		v.Closing = &c
+	}
+	v.ClosingLabel = report.LabelSignature
 	for i, s := range f.Sections {
 		sv := sectionView{ID: "s" + strconv.Itoa(i+1), Heading: s.Heading}
 		if s.Table != nil {
 			g := doc.Grid(s.Table.Key)
-			if g == nil || g.Table() != s.Table {
+			if g == nil || (g.Table() != s.Table && !(s.Table == f.Requests && f.RequestsTable(g.Table()))) {
 				return nil, fmt.Errorf("%w: table %s", ErrUnknownFormat, s.Table.Key)
 			}
-			sv.Table = fillTable(s.Table, g, sv.ID+"-h", s.Heading)
+			// The table as the document lays it out: gip-2021's table 三 may print the
+			// 2019 layout's one （六）其他处理 row.
+			sv.Table = fillTable(doc, g, sv.ID+"-h", s.Heading)
 			sv.Note = paragraphs(doc.Note(s.Table.Key))
 		} else {
 			sv.Paras = paragraphs(doc.Text(s.Field))
@@ -282,10 +303,12 @@ func buildPage(doc *report.Document, meta *Meta, opts PageOptions) (*pageView, e
 	return v, nil
 }
 
-// fillTable puts the document's numbers, exactly as entered, into a table's compiled
-// layout. The numbers reach the page through the template, escaped like any text.
-func fillTable(t *report.Table, g *report.Grid, labelID, caption string) *tableView {
-	ct := compiledOf(t)
+// fillTable puts the document's numbers, exactly as entered (or the text printed in
+// their place), into a table's compiled layout. The numbers reach the page through the
+// template, escaped like any text.
+func fillTable(doc *report.Document, g *report.Grid, labelID, caption string) *tableView {
+	t := g.Table()
+	ct := compiledFor(doc, t)
 	tv := &tableView{LabelID: labelID, Caption: caption, Class: t.Key, Head: ct.Head}
 	tv.Bodies = make([][]rowView, len(ct.Bodies))
 	for i, body := range ct.Bodies {
@@ -295,12 +318,12 @@ func fillTable(t *report.Table, g *report.Grid, labelID, caption string) *tableV
 			if cr.Plain {
 				rv.Values = make([]string, len(cr.nums))
 				for k, c := range cr.nums {
-					rv.Values[k] = g.At(c.row, c.col).String()
+					rv.Values[k] = doc.CellText(g, c.row, c.col)
 				}
 			} else {
 				rv.Cells = make([]numView, len(cr.nums))
 				for k, c := range cr.nums {
-					rv.Cells[k] = numView{Open: cr.Opens[k], Text: g.At(c.row, c.col).String()}
+					rv.Cells[k] = numView{Open: cr.Opens[k], Text: doc.CellText(g, c.row, c.col)}
 				}
 			}
 			rows[j] = rv
@@ -310,17 +333,5 @@ func fillTable(t *report.Table, g *report.Grid, labelID, caption string) *tableV
 	return tv
 }
 
-// paragraphs splits a text into the paragraphs its author typed, one per line; blank
-// lines and the full-width spaces clerks indent with are dropped (the stylesheet indents).
-func paragraphs(s string) []string {
-	if s == "" {
-		return nil
-	}
-	var ps []string
-	for line := range strings.Lines(s) {
-		if p := strings.TrimSpace(line); p != "" {
-			ps = append(ps, p)
-		}
-	}
-	return ps
-}
+// paragraphs splits a text into the paragraphs its author typed (report.Paragraphs).
+func paragraphs(s string) []string { return report.Paragraphs(s) }

@@ -25,6 +25,11 @@ var fixtures = []struct {
 	{"gip-2021", "sample-2021.json"},
 }
 
+// goldens are the fixtures whose page structure testdata/{format}.golden holds: one per
+// format, and a gip-2021 report printing the 2019 layout's （六） row, with a title, 编制说明,
+// 落款, units and texts printed in cells.
+var goldens = append(fixtures[:len(fixtures):len(fixtures)], struct{ format, file string }{"gip-2021-legacy", "legacy-2023.json"})
+
 type hdr struct {
 	label            string
 	colspan, rowspan int
@@ -339,7 +344,8 @@ func TestOfficialSpans(t *testing.T) {
 }
 
 // TestNumbersAsEntered reads every number cell back: the document's value exactly as
-// entered, blank as blank, in the printed order of rows and columns.
+// entered (or the text printed in its place), blank as blank, in the printed order of
+// rows and columns.
 func TestNumbersAsEntered(t *testing.T) {
 	edited := loadFixture(t, "chaoyang-emergency-2020.json")
 	for _, set := range []struct{ table, row, col, v string }{
@@ -358,17 +364,19 @@ func TestNumbersAsEntered(t *testing.T) {
 		}
 	}
 	docs := map[string]*report.Document{"chaoyang-2020 edited": edited}
-	for _, fx := range fixtures {
+	for _, fx := range goldens {
 		docs[fx.file] = loadFixture(t, fx.file)
 	}
 	for name, doc := range docs {
 		t.Run(name, func(t *testing.T) {
 			page := parse(t, renderPage(t, doc, nil, PageOptions{}))
-			for _, rt := range doc.Spec().Tables() {
+			for _, spec := range doc.Spec().Tables() {
+				g := doc.Grid(spec.Key)
+				rt := g.Table()
 				var want []string
 				for _, r := range rt.Rows {
 					for _, c := range r.Columns {
-						want = append(want, doc.Grid(rt.Key).At(r, c).String())
+						want = append(want, doc.CellText(g, r, c))
 					}
 				}
 				var got []string
@@ -395,7 +403,7 @@ func TestNumbersAsEntered(t *testing.T) {
 }
 
 // outline is the structure of a page's tables as text: one line per row, each cell
-// with its tag, scope and spans, header cells with their text, number cells without.
+// with its tag, scope, spans and text; then the 编制说明 and 落款.
 func outline(page *html.Node) string {
 	var b strings.Builder
 	for _, table := range all(page, func(n *html.Node) bool { return n.DataAtom == atom.Table && hasClass(n, "grid") }) {
@@ -418,13 +426,18 @@ func outline(page *html.Node) string {
 					if v := span(c, "rowspan"); v > 1 {
 						s += fmt.Sprintf(" r%d", v)
 					}
-					if !hasClass(c, "n") {
-						s += " " + text(c)
+					if t := text(c); t != "" {
+						s += " " + t
 					}
 					cs = append(cs, s)
 				}
 				fmt.Fprintf(&b, "    | %s\n", strings.Join(cs, " | "))
 			}
+		}
+	}
+	for _, cl := range []string{"preamble", "signature"} {
+		for _, n := range all(page, func(n *html.Node) bool { return hasClass(n, cl) }) {
+			fmt.Fprintf(&b, "%s: %s\n", cl, text(n))
 		}
 	}
 	return b.String()
@@ -434,7 +447,7 @@ func outline(page *html.Node) string {
 // reviewed picture of the official template. Run with -update after a deliberate change
 // and review the diff.
 func TestGoldenStructure(t *testing.T) {
-	for _, fx := range fixtures {
+	for _, fx := range goldens {
 		t.Run(fx.format, func(t *testing.T) {
 			got := outline(parse(t, renderPage(t, loadFixture(t, fx.file), nil, PageOptions{})))
 			path := filepath.Join("testdata", fx.format+".golden")

@@ -140,14 +140,38 @@ func NewGrid(t *Table) *Grid {
 // Table is the table the grid is laid out for.
 func (g *Grid) Table() *Table { return g.table }
 
-// At is the cell at a row and column of the grid's table.
+// At is the cell at a row and column of the grid's table. A row or column of another
+// layout of the same table (table 三 of gip-2021 with its legacy （六） row) is found by
+// id; one the grid's table lacks reads as blank.
 func (g *Grid) At(r *Row, c *Column) Cell {
-	return g.cells[r.index*len(g.table.Columns)+c.index]
+	i, ok := g.index(r, c)
+	if !ok {
+		return Cell{}
+	}
+	return g.cells[i]
 }
 
 // SetAt puts a cell at a row and column of the grid's table; the row must have the column.
+// A row or column the grid's table lacks is ignored.
 func (g *Grid) SetAt(r *Row, c *Column, v Cell) {
-	g.cells[r.index*len(g.table.Columns)+c.index] = v
+	if i, ok := g.index(r, c); ok {
+		g.cells[i] = v
+	}
+}
+
+func (g *Grid) index(r *Row, c *Column) (int, bool) {
+	t := g.table
+	if r.table != t {
+		if r = t.Row(r.ID); r == nil {
+			return 0, false
+		}
+	}
+	if c.index >= len(t.Columns) || t.Columns[c.index] != c {
+		if c = t.Column(c.ID); c == nil {
+			return 0, false
+		}
+	}
+	return r.index*len(t.Columns) + c.index, true
 }
 
 // Get is the cell at row and column ids; unknown ids read as blank.

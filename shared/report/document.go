@@ -6,7 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"strconv"
+	"strings"
+	"unicode/utf8"
 )
 
 // MaxDocumentSize is the largest report document accepted. A full report with long texts
@@ -15,19 +18,116 @@ const MaxDocumentSize = 1 << 20
 
 // Document is a report in the interchange format of docs/report-document.md.
 type Document struct {
-	Format   string
-	Agency   string
-	Year     int
+	Format string
+	Agency string
+	Year   int
+	// Title is the title as the office printed it, when it differs from the standard
+	// 「{agency}{year}年度政府信息公开工作年度报告」 (DefaultTitle); "" for the standard one.
+	Title    string
 	Sections Sections
 	// The tables, laid out for the document's format; nil only when the format is unknown.
 	Proactive *Grid
 	Requests  *Grid
 	Appeals   *Grid
 	Notes     Notes
+	// Printed is the text printed in a number cell instead of the bare number, by cell
+	// path ("proactive.penalty.prev_count" → "13宗共113200元"). The number stays the value
+	// the rules check.
+	Printed map[string]string
+	// Units is the unit of an amount cell by cell path ("proactive.procurement.amount" →
+	// "万元"); a cell not listed is in its column's Unit.
+	Units map[string]string
+	// Signature is the 落款 printed after section 六; zero when none.
+	Signature Signature
+}
+
+// Signature is the 落款: the agency's name and the date as printed.
+type Signature struct {
+	Name string `json:"name,omitempty"`
+	Date string `json:"date,omitempty"`
+}
+
+// DefaultTitle is the report's title as the templates print it:
+// 「{agency}{year}年度政府信息公开工作年度报告」.
+func DefaultTitle(agency string, year int) string {
+	return agency + strconv.Itoa(year) + "年度政府信息公开工作年度报告"
+}
+
+// PrintedTitle is the title to print: Title, or the standard one.
+func (d *Document) PrintedTitle() string {
+	if t := strings.TrimSpace(d.Title); t != "" {
+		return t
+	}
+	return DefaultTitle(d.Agency, d.Year)
+}
+
+// Paragraphs splits a text into the paragraphs its author typed, one per line; blank
+// lines and the full-width spaces clerks indent with are dropped (a page or a copy
+// indents them itself). Every renderer prints sections, the 编制说明 and notes this way.
+func Paragraphs(s string) []string {
+	if s == "" {
+		return nil
+	}
+	var ps []string
+	for line := range strings.Lines(s) {
+		if p := strings.TrimSpace(line); p != "" {
+			ps = append(ps, p)
+		}
+	}
+	return ps
+}
+
+// SignatureLines are the lines of the 落款 to print, right-aligned under section 六.
+func (d *Document) SignatureLines() []string {
+	var out []string
+	for _, s := range []string{d.Signature.Name, d.Signature.Date} {
+		if s = strings.TrimSpace(s); s != "" {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// CellText is what a cell prints: its printed text when it has one, else its number as
+// entered (blank: "").
+func (d *Document) CellText(g *Grid, r *Row, c *Column) string {
+	if t, ok := d.Printed[g.table.Key+"."+r.ID+"."+c.ID]; ok && t != "" {
+		return t
+	}
+	return g.At(r, c).String()
+}
+
+// UnitOf is the unit of an amount cell: the document's, else its column's ("" for a
+// column that is not an amount).
+func (d *Document) UnitOf(t *Table, r *Row, c *Column) string {
+	if u, ok := d.Units[t.Key+"."+r.ID+"."+c.ID]; ok && u != "" {
+		return u
+	}
+	return c.Unit
+}
+
+// ColumnHeading is a column's label as this document prints it: with the unit when the
+// document states one the label does not print (采购总金额（单位：万元）).
+func (d *Document) ColumnHeading(t *Table, c *Column) string {
+	if c.Kind != Amount || c.UnitInLabel {
+		return c.Label
+	}
+	for _, r := range t.Rows {
+		if !r.Has(c) {
+			continue
+		}
+		if u, ok := d.Units[t.Key+"."+r.ID+"."+c.ID]; ok && u != "" {
+			return c.Label + "（单位：" + u + "）"
+		}
+	}
+	return c.Label
 }
 
 // Sections holds the text sections 一, 五 and 六.
 type Sections struct {
+	// Preamble is the 编制说明 printed before 一、总体情况 (编制依据, 统计期限, where to
+	// ask); optional.
+	Preamble string `json:"preamble,omitempty"`
 	Overview string `json:"overview"`
 	Problems string `json:"problems"`
 	Other    string `json:"other"`
@@ -91,6 +191,8 @@ func (d *Document) Text(field string) string {
 		return d.Sections.Problems
 	case "other":
 		return d.Sections.Other
+	case "preamble":
+		return d.Sections.Preamble
 	}
 	return ""
 }
@@ -103,6 +205,8 @@ func (d *Document) Clone() *Document {
 			*g = (*g).Clone()
 		}
 	}
+	c.Printed = maps.Clone(d.Printed)
+	c.Units = maps.Clone(d.Units)
 	return &c
 }
 
@@ -302,10 +406,11 @@ func (d *decoder) document() (*Document, error) {
 	byKey := map[string]field{}
 	for _, f := range fields {
 		switch f.key {
-		case "format", "agency", "year", "sections", "proactive", "requests", "appeals", "notes":
+		case "format", "agency", "year", "title", "sections", "proactive", "requests", "appeals", "notes",
+			"printed", "units", "signature":
 			byKey[f.key] = f
 		default:
-			return nil, d.errAt(f.key, f.off, "未知字段 %q（报告文件只有 format、agency、year、sections、proactive、requests、appeals、notes）", f.key)
+			return nil, d.errAt(f.key, f.off, "未知字段 %q（报告文件只有 format、agency、year、title、sections、proactive、requests、appeals、notes、printed、units、signature）", f.key)
 		}
 	}
 
@@ -335,8 +440,22 @@ func (d *decoder) document() (*Document, error) {
 		}
 		doc.Year = y
 	}
+	if f, ok := byKey["title"]; ok {
+		if err := d.str(f, &doc.Title); err != nil {
+			return nil, err
+		}
+	}
+	if f, ok := byKey["signature"]; ok {
+		if err := d.texts(f, map[string]*string{
+			"name": &doc.Signature.Name,
+			"date": &doc.Signature.Date,
+		}); err != nil {
+			return nil, err
+		}
+	}
 	if f, ok := byKey["sections"]; ok {
 		if err := d.texts(f, map[string]*string{
+			"preamble": &doc.Sections.Preamble,
 			"overview": &doc.Sections.Overview,
 			"problems": &doc.Sections.Problems,
 			"other":    &doc.Sections.Other,
@@ -354,8 +473,18 @@ func (d *decoder) document() (*Document, error) {
 		}
 	}
 	for _, t := range spec.Tables() {
+		f, ok := byKey[t.Key]
+		if ok && t == spec.Requests && spec.LegacyRequests != nil {
+			legacy, err := d.legacyLayout(f, spec)
+			if err != nil {
+				return nil, err
+			}
+			if legacy {
+				t = spec.LegacyRequests
+			}
+		}
 		g := NewGrid(t)
-		if f, ok := byKey[t.Key]; ok {
+		if ok {
 			if err := d.grid(f, g); err != nil {
 				return nil, err
 			}
@@ -369,7 +498,100 @@ func (d *decoder) document() (*Document, error) {
 			doc.Appeals = g
 		}
 	}
+	for _, k := range []struct {
+		key string
+		dst *map[string]string
+	}{{"printed", &doc.Printed}, {"units", &doc.Units}} {
+		if f, ok := byKey[k.key]; ok {
+			m, err := d.cellTexts(f, doc)
+			if err != nil {
+				return nil, err
+			}
+			*k.dst = m
+		}
+	}
 	return doc, nil
+}
+
+// legacyLayout reports whether a gip-2021 table 三 is written in the 2019 layout of
+// （六）其他处理 (one row, "other"), and refuses a table that mixes both layouts.
+func (d *decoder) legacyLayout(parent field, spec *Format) (bool, error) {
+	rows, err := d.object(parent.key, parent.val, parent.off)
+	if err != nil {
+		return false, err
+	}
+	var legacy, sub *field
+	for i := range rows {
+		switch {
+		case rows[i].key == "other":
+			legacy = &rows[i]
+		case spec.Requests.Row(rows[i].key) != nil && spec.LegacyRequests.Row(rows[i].key) == nil:
+			sub = &rows[i]
+		}
+	}
+	if legacy != nil && sub != nil {
+		return false, d.errAt(join(parent.key, sub.key), sub.off,
+			"表三（六）其他处理已按一行填写（other），不能再分项填写 %q；请只用一种写法", sub.key)
+	}
+	return legacy != nil, nil
+}
+
+// maxPrintedText bounds the text printed in one cell.
+const maxPrintedText = 100
+
+// cellTexts reads "printed" or "units": cell path → text, for cells of the document's
+// own tables. units only for amount cells, and only 元 or 万元.
+func (d *decoder) cellTexts(parent field, doc *Document) (map[string]string, error) {
+	fields, err := d.object(parent.key, parent.val, parent.off)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]string{}
+	for _, f := range fields {
+		path := join(parent.key, f.key)
+		parts := strings.Split(f.key, ".")
+		var g *Grid
+		if len(parts) == 3 {
+			g = doc.Grid(parts[0])
+		}
+		if g == nil {
+			return nil, d.errAt(path, f.off, "%q 不是单元格路径（应为 表.行.列，如 proactive.penalty.decisions）", f.key)
+		}
+		t := g.table
+		r, c := t.Row(parts[1]), t.Column(parts[2])
+		if r == nil || c == nil || !r.Has(c) {
+			return nil, d.errAt(path, f.off, "表%s没有单元格 %q（%s 格式的行和列见 docs/report-document.md）", t.Number, f.key, d.format)
+		}
+		if string(f.val) == "null" {
+			continue
+		}
+		var text string
+		if err := json.Unmarshal(f.val, &text); err != nil {
+			return nil, d.errAt(path, f.off, "应为文字（字符串），实为 %s", describe(f.val))
+		}
+		if strings.TrimSpace(text) == "" {
+			continue
+		}
+		if parent.key == "printed" {
+			if n := utf8.RuneCountInString(text); n > maxPrintedText {
+				return nil, d.errAt(path, f.off, "%s的文字过长（%d 个字，最多 %d 个）", cellName(t, r, c), n, maxPrintedText)
+			}
+		} else {
+			switch {
+			case c.Kind != Amount:
+				return nil, d.errAt(path, f.off, "%s不是金额，不能注明单位", cellName(t, r, c))
+			case UnitYuan(text) == 0:
+				return nil, d.errAt(path, f.off, "单位 %q 不可用，应为 元 或 万元", text)
+			case c.UnitInLabel && text != c.Unit:
+				return nil, d.errAt(path, f.off, "%s的单位已印在表头（%s），不能改为 %s", cellName(t, r, c), c.Unit, text)
+			}
+		}
+		out[f.key] = text
+	}
+	if len(out) == 0 {
+		return nil, nil
+	}
+	return out, nil
 }
 
 func formatList() string {
@@ -474,6 +696,10 @@ func (d *Document) MarshalJSON() ([]byte, error) {
 	writeString(&b, d.Agency)
 	b.WriteString(`,"year":`)
 	b.WriteString(strconv.Itoa(d.Year))
+	if d.Title != "" {
+		b.WriteString(`,"title":`)
+		writeString(&b, d.Title)
+	}
 	b.WriteString(`,"sections":`)
 	sec, err := json.Marshal(d.Sections)
 	if err != nil {
@@ -496,8 +722,53 @@ func (d *Document) MarshalJSON() ([]byte, error) {
 		return nil, err
 	}
 	b.Write(notes)
+	for _, k := range []struct {
+		key string
+		m   map[string]string
+	}{{"printed", d.Printed}, {"units", d.Units}} {
+		if len(k.m) > 0 {
+			b.WriteString(`,"` + k.key + `":{`)
+			d.writeCellTexts(&b, k.m)
+			b.WriteByte('}')
+		}
+	}
+	if d.Signature != (Signature{}) {
+		b.WriteString(`,"signature":`)
+		sig, err := json.Marshal(d.Signature)
+		if err != nil {
+			return nil, err
+		}
+		b.Write(sig)
+	}
 	b.WriteByte('}')
 	return b.Bytes(), nil
+}
+
+// writeCellTexts writes a cell path → text map in printed order of the cells; paths that
+// name no cell of the document (possible only when built in code) are left out.
+func (d *Document) writeCellTexts(b *bytes.Buffer, m map[string]string) {
+	first := true
+	for _, g := range []*Grid{d.Proactive, d.Requests, d.Appeals} {
+		if g == nil {
+			continue
+		}
+		for _, r := range g.table.Rows {
+			for _, c := range r.Columns {
+				p := g.table.Key + "." + r.ID + "." + c.ID
+				text, ok := m[p]
+				if !ok || text == "" {
+					continue
+				}
+				if !first {
+					b.WriteByte(',')
+				}
+				first = false
+				writeString(b, p)
+				b.WriteByte(':')
+				writeString(b, text)
+			}
+		}
+	}
 }
 
 func writeGrid(b *bytes.Buffer, g *Grid) {
@@ -533,4 +804,34 @@ func writeGrid(b *bytes.Buffer, g *Grid) {
 func writeString(b *bytes.Buffer, s string) {
 	out, _ := json.Marshal(s) // a Go string always marshals
 	b.Write(out)
+}
+
+// Standard is the document with table 三 in its format's own layout: a gip-2021 table
+// laid out with the 2019 layout's one （六）其他处理 row has that row moved to 「3.其他」
+// (the sums are unchanged), with its printed texts. The drafting form offers only the
+// format's layout. A document already in it is returned as is.
+func (d *Document) Standard() *Document {
+	f := d.Spec()
+	if f == nil || f.LegacyRequests == nil || d.Requests == nil || d.Requests.table != f.LegacyRequests {
+		return d
+	}
+	c := d.Clone()
+	old, g := d.Requests, NewGrid(f.Requests)
+	misc := f.Requests.Row("other_misc")
+	for _, r := range f.LegacyRequests.Rows {
+		to := f.Requests.Row(r.ID)
+		if r.ID == "other" {
+			to = misc
+		}
+		for _, col := range r.Columns {
+			g.SetAt(to, col, old.At(r, col))
+			p := "requests." + r.ID + "." + col.ID
+			if text, ok := c.Printed[p]; ok && to != f.Requests.Row(r.ID) {
+				delete(c.Printed, p)
+				c.Printed["requests."+to.ID+"."+col.ID] = text
+			}
+		}
+	}
+	c.Requests = g
+	return c
 }

@@ -26,7 +26,20 @@ func TestDecodeErrors(t *testing.T) {
 		{name: "missing format", in: `{"agency":"x"}`, wantPath: "format", wantMsg: "缺少报告格式"},
 		{name: "unknown format", in: `{"format":"gip-2030"}`, wantPath: "format", wantMsg: "未知的报告格式"},
 		{name: "unknown row", in: `{"format":"gip-2021","requests":{"newly":{}}}`, wantPath: "requests.newly", wantMsg: "没有行"},
-		{name: "row of the other format", in: `{"format":"gip-2021","requests":{"other":{"total":1}}}`, wantPath: "requests.other", wantMsg: "没有行"},
+		{name: "row of the other format", in: `{"format":"gip-2019","requests":{"other_misc":{"total":1}}}`, wantPath: "requests.other_misc", wantMsg: "没有行"},
+		{name: "legacy row mixed with its sub-rows", in: `{"format":"gip-2021","requests":{"other":{"total":1},"other_misc":{"total":1}}}`, wantPath: "requests.other_misc", wantMsg: "只用一种写法"},
+		{name: "title not text", in: `{"format":"gip-2021","title":3}`, wantPath: "title", wantMsg: "文字"},
+		{name: "unknown signature field", in: `{"format":"gip-2021","signature":{"name":"x","place":"y"}}`, wantPath: "signature.place", wantMsg: "未知字段"},
+		{name: "signature not an object", in: `{"format":"gip-2021","signature":"某局"}`, wantPath: "signature", wantMsg: "JSON 对象"},
+		{name: "unknown preamble-like section", in: `{"format":"gip-2021","sections":{"intro":"x"}}`, wantPath: "sections.intro", wantMsg: "未知字段"},
+		{name: "printed at no cell", in: `{"format":"gip-2021","printed":{"proactive.penalty.prev_count":"13宗"}}`, wantPath: "printed.proactive.penalty.prev_count", wantMsg: "没有单元格"},
+		{name: "printed path malformed", in: `{"format":"gip-2019","printed":{"penalty":"13宗"}}`, wantPath: "printed.penalty", wantMsg: "不是单元格路径"},
+		{name: "printed not text", in: `{"format":"gip-2019","printed":{"proactive.penalty.prev_count":13}}`, wantPath: "printed.proactive.penalty.prev_count", wantMsg: "文字"},
+		{name: "printed too long", in: `{"format":"gip-2019","printed":{"proactive.penalty.prev_count":"` + strings.Repeat("字", 101) + `"}}`, wantPath: "printed.proactive.penalty.prev_count", wantMsg: "过长"},
+		{name: "legacy printed row in the standard layout", in: `{"format":"gip-2021","requests":{"other_misc":{"total":1}},"printed":{"requests.other.total":"1"}}`, wantPath: "printed.requests.other.total", wantMsg: "没有单元格"},
+		{name: "unit of a count", in: `{"format":"gip-2019","units":{"proactive.procurement.items":"万元"}}`, wantPath: "units.proactive.procurement.items", wantMsg: "不是金额"},
+		{name: "unknown unit", in: `{"format":"gip-2019","units":{"proactive.procurement.amount":"亿元"}}`, wantPath: "units.proactive.procurement.amount", wantMsg: "元 或 万元"},
+		{name: "unit printed in the label", in: `{"format":"gip-2021","units":{"proactive.fees.amount":"元"}}`, wantPath: "units.proactive.fees.amount", wantMsg: "已印在表头"},
 		{name: "unknown column", in: `{"format":"gip-2021","requests":{"new":{"natural_persn":1}}}`, wantPath: "requests.new.natural_persn", wantMsg: "没有列"},
 		{name: "column the row lacks", in: `{"format":"gip-2021","proactive":{"fees":{"decisions":1}}}`, wantPath: "proactive.fees.decisions", wantMsg: "没有列"},
 		{name: "string in a cell", in: `{"format":"gip-2019","appeals":{"review":{"upheld":"3"}}}`, wantPath: "appeals.review.upheld", wantMsg: "应为数字或 null"},
@@ -118,7 +131,7 @@ func TestAmountsKeepTheirDigits(t *testing.T) {
 }
 
 func TestRoundTrip(t *testing.T) {
-	for _, name := range []string{"sample-2021.json", "chaoyang-emergency-2020.json"} {
+	for _, name := range []string{"sample-2021.json", "chaoyang-emergency-2020.json", "legacy-2023.json"} {
 		t.Run(name, func(t *testing.T) {
 			raw, err := os.ReadFile("testdata/" + name)
 			if err != nil {
@@ -193,7 +206,7 @@ func TestUnmarshalIsStrict(t *testing.T) {
 // document writes back to JSON that decodes to the same document, and validates without
 // panicking.
 func FuzzDecode(f *testing.F) {
-	for _, name := range []string{"sample-2021.json", "chaoyang-emergency-2020.json"} {
+	for _, name := range []string{"sample-2021.json", "chaoyang-emergency-2020.json", "legacy-2023.json"} {
 		raw, err := os.ReadFile("testdata/" + name)
 		if err != nil {
 			f.Fatal(err)
@@ -202,6 +215,15 @@ func FuzzDecode(f *testing.F) {
 	}
 	f.Add([]byte(`{"format":"gip-2019","proactive":{"licensing":{"change":-3}},"year":2020}`))
 	f.Add([]byte(`{"format":"gip-2021","proactive":{"fees":{"amount":0.10}}}`))
+	// The fields of issue 15, in both formats.
+	f.Add([]byte(`{"format":"gip-2021","agency":"某局","year":2024,"title":"某局2024年政府信息公开工作年度报告",` +
+		`"sections":{"preamble":"本报告依据条例编制。","overview":"全年共收到申请5件（含上年结转1件）。","problems":"无","other":"未收取信息处理费。"},` +
+		`"requests":{"other":{"total":2},"total":{"total":2}},"printed":{"requests.other.total":"2（其中逾期不补正1件）","proactive.penalty.decisions":"减4"},` +
+		`"units":{"proactive.fees.amount":"万元"},"signature":{"name":"某局","date":"2025年1月20日"}}`))
+	f.Add([]byte(`{"format":"gip-2019","agency":"某局","year":2020,"sections":{"preamble":"编制说明"},` +
+		`"proactive":{"penalty":{"prev_count":13,"change":-4},"procurement":{"amount":12.5}},` +
+		`"printed":{"proactive.penalty.prev_count":"13宗共113200元","proactive.penalty.change":"减4"},` +
+		`"units":{"proactive.procurement.amount":"万元"},"signature":{"date":"2021年1月"}}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		d, err := DecodeBytes(data)
 		if err != nil {
@@ -225,5 +247,13 @@ func FuzzDecode(f *testing.F) {
 		}
 		Validate(d, nil)
 		Validate(d, d2)
+		// The form's layout of the document (the legacy （六） row moved) is a document too.
+		std, err := json.Marshal(d.Standard())
+		if err != nil {
+			t.Fatalf("marshal the standard layout: %v", err)
+		}
+		if _, err := DecodeBytes(std); err != nil {
+			t.Fatalf("the standard layout does not decode: %v\n%s", err, std)
+		}
 	})
 }

@@ -39,7 +39,12 @@ type Column struct {
 	ID    string
 	Label string
 	Kind  Kind
-	index int // position in its table's Columns
+	// Unit is the unit of an Amount column when the document's units do not say
+	// otherwise ("元"); UnitInLabel means the label prints it and no other is allowed
+	// (gip-2021 本年收费金额（单位：万元）).
+	Unit        string
+	UnitInLabel bool
+	index       int // position in its table's Columns
 }
 
 // Index is the column's position in its table's Columns.
@@ -53,6 +58,7 @@ type Row struct {
 	Path    []*Header // from the outermost group heading down to the row's own header
 	Block   *Block    // the block of table 二 the row belongs to; the only block elsewhere
 	Columns []*Column // the columns this row has (table 二 rows differ by block)
+	table   *Table
 	index   int
 }
 
@@ -146,6 +152,7 @@ type Table struct {
 
 	rowByID map[string]*Row
 	colByID map[string]*Column
+	roles   *requestRoles // table 三 only
 }
 
 // Row finds a row by id.
@@ -176,6 +183,10 @@ type Format struct {
 	Proactive *Table
 	Requests  *Table
 	Appeals   *Table
+	// LegacyRequests (gip-2021 only) is table 三 as some reports still print it: the 2019
+	// layout's single （六）其他处理 row in place of its three sub-rows. A document may be
+	// laid out for it (format.legacy_row warns); the form always offers Requests.
+	LegacyRequests *Table
 
 	// Requests rows by role, for the rules of table 三.
 	ResultRows         []*Row // every row counted in （七）总计
@@ -191,6 +202,11 @@ type Format struct {
 
 // Tables lists the format's tables in printed order.
 func (f *Format) Tables() []*Table { return []*Table{f.Proactive, f.Requests, f.Appeals} }
+
+// RequestsTable reports whether t is one of the format's layouts of table 三.
+func (f *Format) RequestsTable(t *Table) bool {
+	return t != nil && (t == f.Requests || t == f.LegacyRequests)
+}
 
 // Table finds a table by its document key.
 func (f *Format) Table(key string) *Table {
@@ -297,6 +313,7 @@ func (t *Table) finish() *Table {
 					r := h.Row
 					r.Path = p
 					r.Block = b
+					r.table = t
 					r.Columns = b.Columns
 					r.index = len(t.Rows)
 					if _, dup := t.rowByID[r.ID]; dup {

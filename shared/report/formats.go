@@ -18,6 +18,24 @@ const (
 	requestsCase      = "申请人情况"
 )
 
+// The parts of a report around the six sections, as the form and the page name them.
+// They are not in the official templates; offices print them (docs/report-document.md).
+const (
+	LabelTitle     = "标题"
+	LabelPreamble  = "编制说明"
+	LabelSignature = "落款"
+	LabelSignName  = "落款单位"
+	LabelSignDate  = "落款日期"
+	LabelPrinted   = "表中文字"
+	LabelUnit      = "单位"
+)
+
+// Units an Amount column may be stated in, and what each is in 元.
+var Units = []struct {
+	Name string
+	Yuan int64
+}{{"元", 1}, {"万元", 10000}}
+
 // Hint printed in the empty cell of section 六 in the 2021 template.
 const hintFeeReport = "（文字描述，收取信息处理费情况在此处报告。）"
 
@@ -35,6 +53,7 @@ func gip2019() *Format {
 	decisions := col("decisions", "处理决定数量", Count)
 	items := col("items", "采购项目数量", Count)
 	amount := col("amount", "采购总金额", Amount)
+	amount.Unit = "元"
 
 	proactive := &Table{
 		Key: "proactive", Number: "二", Heading: headingProactive,
@@ -84,6 +103,7 @@ func gip2021() *Format {
 	inForce := col("in_force", "现行有效件数", Count)
 	decisions := col("decisions", "本年处理决定数量", Count)
 	amount := col("amount", "本年收费金额（单位：万元）", Amount)
+	amount.Unit, amount.UnitInLabel = "万元", true
 
 	proactive := &Table{
 		Key: "proactive", Number: "二", Heading: headingProactive,
@@ -121,7 +141,8 @@ func gip2021() *Format {
 			leafRow("other_fee_unpaid", "2.申请人逾期未按收费通知要求缴纳费用、行政机关不再处理其政府信息公开申请"),
 			leafRow("other_misc", "3.其他"),
 		)),
-		Appeals: appealsTable(),
+		Appeals:        appealsTable(),
+		LegacyRequests: requestsTable(leafRow("other", "（六）其他处理")),
 	}, hintFeeReport)
 }
 
@@ -223,22 +244,14 @@ func finishFormat(f *Format, otherHint string) *Format {
 		{Number: "五", Heading: headingProblems, Field: "problems"},
 		{Number: "六", Heading: headingOther, Field: "other", Hint: otherHint},
 	}
-	r := f.Requests
-	f.RequestsNew = r.Row("new")
-	f.RequestsCarried = r.Row("carried_over")
-	f.RequestsTotal = r.Row("total")
-	f.RequestsForward = r.Row("carried_forward")
-	for _, row := range r.Rows {
-		if len(row.Path) > 1 && row != f.RequestsTotal {
-			f.ResultRows = append(f.ResultRows, row)
+	for _, t := range []*Table{f.Requests, f.LegacyRequests} {
+		if t != nil {
+			t.roles = newRequestRoles(t)
 		}
 	}
-	f.RequestsTotalCol = r.Column("total")
-	for _, c := range r.Columns {
-		if c != f.RequestsTotalCol {
-			f.ApplicantColumns = append(f.ApplicantColumns, c)
-		}
-	}
+	r := f.Requests.roles
+	f.RequestsNew, f.RequestsCarried, f.RequestsTotal, f.RequestsForward = r.new, r.carried, r.total, r.forward
+	f.ResultRows, f.RequestsTotalCol, f.ApplicantColumns = r.results, r.totalCol, r.applicants
 	a := f.Appeals
 	f.AppealsTotalCol = a.Column("total")
 	for _, c := range a.Columns {
@@ -247,4 +260,40 @@ func finishFormat(f *Format, otherHint string) *Format {
 		}
 	}
 	return f
+}
+
+// requestRoles are the rows and columns of a layout of table 三 that its rules use.
+type requestRoles struct {
+	new, carried, total, forward *Row
+	results                      []*Row // every row counted in （七）总计
+	totalCol                     *Column
+	applicants                   []*Column
+}
+
+func newRequestRoles(t *Table) *requestRoles {
+	r := &requestRoles{
+		new: t.Row("new"), carried: t.Row("carried_over"), total: t.Row("total"), forward: t.Row("carried_forward"),
+		totalCol: t.Column("total"),
+	}
+	for _, row := range t.Rows {
+		if len(row.Path) > 1 && row != r.total {
+			r.results = append(r.results, row)
+		}
+	}
+	for _, c := range t.Columns {
+		if c != r.totalCol {
+			r.applicants = append(r.applicants, c)
+		}
+	}
+	return r
+}
+
+// UnitYuan is how many 元 one of a unit is; 0 for a unit not in Units.
+func UnitYuan(unit string) int64 {
+	for _, u := range Units {
+		if u.Name == unit {
+			return u.Yuan
+		}
+	}
+	return 0
 }

@@ -67,9 +67,21 @@ func consistent(f *Format, rng *rand.Rand) *Document {
 func lastYear(d *Document) *Document {
 	f := d.Spec()
 	p := New(f, d.Agency, d.Year-1)
-	p.Sections = d.Sections
+	// Last year's texts are last year's: sections.repeated compares them.
+	p.Sections = Sections{
+		Overview: "上年度围绕重点领域推进信息公开，完善依申请公开办理流程。",
+		Problems: "上年存在栏目更新不及时的问题，已建立定期检查机制。",
+		Other:    d.Sections.Other,
+	}
 	for _, c := range f.Requests.Columns {
 		p.Requests.SetAt(f.RequestsForward, c, d.Requests.At(f.RequestsCarried, c))
+	}
+	for _, r := range f.Proactive.Rows {
+		for _, c := range r.Columns {
+			if c.Kind == Amount {
+				p.Proactive.SetAt(r, c, d.Proactive.At(r, c))
+			}
+		}
 	}
 	if in := f.Proactive.Column("in_force"); in != nil {
 		for _, r := range f.Proactive.Rows {

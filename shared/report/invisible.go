@@ -2,6 +2,7 @@ package report
 
 import (
 	"fmt"
+	"slices"
 	"unicode/utf8"
 )
 
@@ -44,12 +45,26 @@ func InvisibleProblem(what, s string) string {
 	return fmt.Sprintf("%s第 %d 个字处含有不可见的%s，会改变文字的显示方式，请删除后再保存（可将这段文字粘贴为纯文本后重新输入）。", what, pos, invisibleName(r))
 }
 
-// invisible checks every text of the document: the agency's name, the text sections and
-// the notes under the tables.
+// invisible checks every text of the document: the agency's name, the title, the
+// 编制说明 and the text sections, the notes under the tables, the texts printed in cells
+// and the 落款.
 func (v *validator) invisible(f *Format) {
 	d := v.doc
-	if msg := InvisibleProblem("机关名称", d.Agency); msg != "" {
-		v.add(RuleInvisible, SeverityError, "agency", nil, nil, "%s", msg)
+	for _, t := range []struct{ path, what, text string }{
+		{"agency", "机关名称", d.Agency},
+		{"title", "标题", d.Title},
+		{"sections.preamble", "编制说明", d.Sections.Preamble},
+		{"signature.name", "落款的机关名称", d.Signature.Name},
+		{"signature.date", "落款的日期", d.Signature.Date},
+	} {
+		if msg := InvisibleProblem(t.what, t.text); msg != "" {
+			v.add(RuleInvisible, SeverityError, t.path, nil, nil, "%s", msg)
+		}
+	}
+	for _, path := range sortedKeys(d.Printed) {
+		if msg := InvisibleProblem("表中文字（"+path+"）", d.Printed[path]); msg != "" {
+			v.add(RuleInvisible, SeverityError, "printed."+path, nil, nil, "%s", msg)
+		}
 	}
 	for _, s := range f.Sections {
 		if s.Field != "" {
@@ -63,4 +78,13 @@ func (v *validator) invisible(f *Format) {
 			v.add(RuleInvisible, SeverityError, "notes."+t.Key, nil, nil, "%s", msg)
 		}
 	}
+}
+
+func sortedKeys(m map[string]string) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	slices.Sort(out)
+	return out
 }

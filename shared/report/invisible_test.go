@@ -16,6 +16,11 @@ func init() {
 			wantPath: "notes.requests", wantInMsg: []string{"表三", "零宽字符 U+200B"},
 		},
 		ruleCase{
+			name: "a zero-width joiner in the 编制说明", rule: RuleInvisible, wantSev: SeverityError,
+			breakIt:  func(d, _ *Document) { d.Sections.Preamble = "本报告依据\u200d条例编制。" },
+			wantPath: "sections.preamble", wantInMsg: []string{"编制说明"},
+		},
+		ruleCase{
 			name: "an isolate in the agency's name", rule: RuleInvisible, wantSev: SeverityError,
 			breakIt:  func(d, _ *Document) { d.Agency = "\u2067示例局\u2069" },
 			wantPath: "agency", wantInMsg: []string{"机关名称", "第 1 个字"},

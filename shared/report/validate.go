@@ -31,6 +31,12 @@ const (
 	RuleFeeReport        = "sections.fee_report"
 	RuleCrossCarriedOver = "crossyear.carried_over"
 	RuleCrossInForce     = "crossyear.in_force"
+	RuleLegacyRow        = "format.legacy_row"
+	RuleCellPrinted      = "cell.printed"
+	RuleOverviewNumbers  = "sections.overview_numbers"
+	RuleRepeated         = "sections.repeated"
+	RuleCrossAgency      = "crossyear.agency"
+	RuleCrossUnit        = "crossyear.unit"
 )
 
 // Rules lists every rule id with its severity, in the order of the spec.
@@ -43,6 +49,8 @@ var Rules = []struct {
 	{RuleSectionsRequired, SeverityError}, {RuleInvisible, SeverityError},
 	{RuleCellBlank, SeverityWarning}, {RuleFormatYear, SeverityWarning}, {RuleOverviewLength, SeverityWarning},
 	{RuleFeeReport, SeverityWarning}, {RuleCrossCarriedOver, SeverityWarning}, {RuleCrossInForce, SeverityWarning},
+	{RuleLegacyRow, SeverityWarning}, {RuleCellPrinted, SeverityWarning}, {RuleOverviewNumbers, SeverityWarning},
+	{RuleRepeated, SeverityWarning}, {RuleCrossAgency, SeverityWarning}, {RuleCrossUnit, SeverityWarning},
 }
 
 const (
@@ -50,6 +58,8 @@ const (
 	overviewLimit = 1000
 	// 〔2021〕30号: 信息处理费 collected is reported in section 六.
 	feeReportKeyword = "信息处理费"
+	// 上年未填写: a cross-year rule cannot compare with a blank cell of last year's report.
+	prevBlank = "上年未填写，无法核对"
 )
 
 // Finding is one broken rule, with where and why in words a clerk understands.
@@ -103,6 +113,8 @@ func Validate(doc, previous *Document) []Finding {
 	}
 	v.formatYear()
 	v.invisible(f)
+	v.crossAgency()
+	v.legacyRow()
 	for _, s := range f.Sections {
 		switch {
 		case s.Table == f.Proactive:
@@ -123,7 +135,7 @@ func Validate(doc, previous *Document) []Finding {
 func (d *Document) shapeOK() bool {
 	f := d.Spec()
 	return f != nil && d.Proactive != nil && d.Proactive.table == f.Proactive &&
-		d.Requests != nil && d.Requests.table == f.Requests &&
+		d.Requests != nil && f.RequestsTable(d.Requests.table) &&
 		d.Appeals != nil && d.Appeals.table == f.Appeals
 }
 
@@ -163,7 +175,7 @@ func (v *validator) shape(f *Format) {
 	}
 	for _, t := range f.Tables() {
 		g := d.Grid(t.Key)
-		if g == nil || g.table != t {
+		if g == nil || (g.table != t && !(t == f.Requests && f.RequestsTable(g.table))) {
 			v.add(RuleDocumentShape, SeverityError, t.Key, f.ID, nil, "表%s不是按 %s 格式的行和列填写的，请按本报告格式重新填写。", t.Number, f.ID)
 		}
 	}
@@ -206,7 +218,13 @@ func (v *validator) section(s *Section) {
 				"「%s」共 %d 字，超出 %d 字；%s 要求篇幅原则上不超过一千字。", s.Heading, n, n-overviewLimit, v.spec.Document)
 		}
 	}
-	if s.Field == "other" && v.spec.ID == "gip-2021" && !strings.Contains(text, feeReportKeyword) {
+	if s.Field == "overview" {
+		v.overviewNumbers(s, text)
+	}
+	if s.Field == "overview" || s.Field == "problems" {
+		v.repeated(s, text)
+	}
+	if s.Field == "other" && v.spec.ID == "gip-2021" && !reportsFees(text) {
 		v.add(RuleFeeReport, SeverityWarning, path, feeReportKeyword, nil,
 			"「%s」没有报告收取信息处理费的情况；%s 要求在此专门报告（未收取也应写明）。", s.Heading, v.spec.Document)
 	}
@@ -319,10 +337,8 @@ func (v *validator) proactive() {
 		prev = v.prev.Proactive
 	}
 	v.cells(g, false, func(r *Row, vs *values) {
-		if prev == nil {
-			return
-		}
-		if !r.Has(inForce) {
+		v.printed(t, r, g)
+		if prev == nil || !r.Has(inForce) {
 			return
 		}
 		issued, repealed := t.Column("issued"), t.Column("repealed")
@@ -330,11 +346,17 @@ func (v *validator) proactive() {
 		iss, ok2 := vs.at(r, issued)
 		rep, ok3 := vs.at(r, repealed)
 		pc := prev.Get(r.ID, inForce.ID)
-		last, ok4 := pc.Int()
-		if pc.Blank() {
-			last, ok4 = 0, true
+		if !(ok1 && ok2 && ok3) {
+			return
 		}
-		if !(ok1 && ok2 && ok3 && ok4) {
+		if pc.Blank() {
+			v.add(RuleCrossInForce, SeverityWarning, cellPath(t, r, inForce), nil, now,
+				"%s：%s（上年报告的「%s」是空白，应为上年现行有效件数 + 本年制发 %d − 本年废止 %d，实填 %d）。",
+				cellName(t, r, inForce), prevBlank, inForce.Label, iss, rep, now)
+			return
+		}
+		last, ok4 := pc.Int()
+		if !ok4 {
 			return
 		}
 		want := last + iss - rep
@@ -344,38 +366,41 @@ func (v *validator) proactive() {
 				cellName(t, r, inForce), last, iss, rep, want, now, differs(now, want))
 		}
 	})
+	v.crossUnit(g)
 }
 
 func (v *validator) requests() {
-	f := v.spec
 	g := v.doc.Requests
 	t := g.table
+	rr := t.roles
 	var prev *Grid
 	if v.prev != nil {
 		prev = v.prev.Requests
 	}
 	v.cells(g, true, func(r *Row, vs *values) {
+		v.printed(t, r, g)
 		v.rowTotal(t, r, vs)
 		switch r {
-		case f.RequestsCarried:
+		case rr.carried:
 			if prev != nil {
 				v.crossCarriedOver(t, prev, vs)
 			}
-		case f.RequestsTotal:
+		case rr.total:
 			v.resultTotal(t, vs)
-		case f.RequestsForward:
+		case rr.forward:
 			v.balance(t, vs)
 		}
 	})
 }
 
 func (v *validator) rowTotal(t *Table, r *Row, vs *values) {
-	total, ok := vs.at(r, v.spec.RequestsTotalCol)
+	rr := t.roles
+	total, ok := vs.at(r, rr.totalCol)
 	if !ok {
 		return
 	}
 	var sum int64
-	for _, c := range v.spec.ApplicantColumns {
+	for _, c := range rr.applicants {
 		n, ok := vs.at(r, c)
 		if !ok {
 			return
@@ -383,23 +408,23 @@ func (v *validator) rowTotal(t *Table, r *Row, vs *values) {
 		sum += n
 	}
 	if sum != total {
-		tc := v.spec.RequestsTotalCol
+		tc := rr.totalCol
 		v.add(RuleRowTotal, SeverityError, cellPath(t, r, tc), sum, total,
 			"%s应等于自然人和五类法人或其他组织之和 %d（%s），实填 %d，%s。",
-			cellName(t, r, tc), sum, terms(v.spec.ApplicantColumns, func(c *Column) (string, int64) { n, _ := vs.at(r, c); return c.Label, n }), total, differs(total, sum))
+			cellName(t, r, tc), sum, terms(rr.applicants, func(c *Column) (string, int64) { n, _ := vs.at(r, c); return c.Label, n }), total, differs(total, sum))
 	}
 }
 
 func (v *validator) resultTotal(t *Table, vs *values) {
-	f := v.spec
+	rr := t.roles
 	for _, c := range t.Columns {
-		total, ok := vs.at(f.RequestsTotal, c)
+		total, ok := vs.at(rr.total, c)
 		if !ok {
 			continue
 		}
 		var sum int64
 		valid := true
-		for _, r := range f.ResultRows {
+		for _, r := range rr.results {
 			n, ok := vs.at(r, c)
 			if !ok {
 				valid = false
@@ -410,19 +435,19 @@ func (v *validator) resultTotal(t *Table, vs *values) {
 		if !valid || sum == total {
 			continue
 		}
-		v.add(RuleResultTotal, SeverityError, cellPath(t, f.RequestsTotal, c), sum, total,
+		v.add(RuleResultTotal, SeverityError, cellPath(t, rr.total, c), sum, total,
 			"%s应等于（一）至（六）各项办理结果之和 %d，实填 %d，%s。",
-			cellName(t, f.RequestsTotal, c), sum, total, differs(total, sum))
+			cellName(t, rr.total, c), sum, total, differs(total, sum))
 	}
 }
 
 func (v *validator) balance(t *Table, vs *values) {
-	f := v.spec
+	rr := t.roles
 	for _, c := range t.Columns {
-		nw, ok1 := vs.at(f.RequestsNew, c)
-		co, ok2 := vs.at(f.RequestsCarried, c)
-		tot, ok3 := vs.at(f.RequestsTotal, c)
-		cf, ok4 := vs.at(f.RequestsForward, c)
+		nw, ok1 := vs.at(rr.new, c)
+		co, ok2 := vs.at(rr.carried, c)
+		tot, ok3 := vs.at(rr.total, c)
+		cf, ok4 := vs.at(rr.forward, c)
 		if !(ok1 && ok2 && ok3 && ok4) {
 			continue
 		}
@@ -430,32 +455,51 @@ func (v *validator) balance(t *Table, vs *values) {
 		if left == right {
 			continue
 		}
-		v.add(RuleBalance, SeverityError, cellPath(t, f.RequestsForward, c), left, right,
+		v.add(RuleBalance, SeverityError, cellPath(t, rr.forward, c), left, right,
 			"表%s「%s」列不平衡：第一项加第二项之和（%d + %d = %d）应等于第三项加第四项之和（（七）总计 %d + 结转下年度 %d = %d），相差 %d。",
 			t.Number, c.Label, nw, co, left, tot, cf, right, abs(left-right))
 	}
 }
 
+// crossCarriedOver compares this year's 上年结转 with last year's 结转下年度. A blank cell
+// of last year's is not 0: it cannot be checked, and says so (once for the row when
+// last year's whole row is blank).
 func (v *validator) crossCarriedOver(t *Table, prev *Grid, vs *values) {
-	f := v.spec
+	rr := t.roles
 	pt := prev.table
-	pf := pt.Row(f.RequestsForward.ID)
+	pf := pt.Row(rr.forward.ID)
+	if pf == nil {
+		return
+	}
+	rowBlank := true
+	for _, c := range pf.Columns {
+		if !prev.At(pf, c).Blank() {
+			rowBlank = false
+		}
+	}
+	if rowBlank {
+		v.add(RuleCrossCarriedOver, SeverityWarning, t.Key+"."+rr.carried.ID, nil, nil,
+			"表%s「%s」：%s（上年报告的「%s」整行是空白）。", t.Number, rr.carried.Label, prevBlank, pf.Label)
+		return
+	}
 	for _, c := range t.Columns {
-		now, ok := vs.at(f.RequestsCarried, c)
+		now, ok := vs.at(rr.carried, c)
 		pc := pt.Column(c.ID)
-		if !ok || pc == nil || pf == nil {
+		if !ok || pc == nil {
+			continue
+		}
+		if prev.At(pf, pc).Blank() {
+			v.add(RuleCrossCarriedOver, SeverityWarning, cellPath(t, rr.carried, c), nil, now,
+				"%s为 %d：%s（上年报告的「%s」这一格是空白）。", cellName(t, rr.carried, c), now, prevBlank, pf.Label)
 			continue
 		}
 		last, ok := prev.At(pf, pc).Int()
-		if prev.At(pf, pc).Blank() {
-			last, ok = 0, true
-		}
 		if !ok || last == now {
 			continue
 		}
-		v.add(RuleCrossCarriedOver, SeverityWarning, cellPath(t, f.RequestsCarried, c), last, now,
+		v.add(RuleCrossCarriedOver, SeverityWarning, cellPath(t, rr.carried, c), last, now,
 			"%s为 %d，但上年报告的「四、结转下年度继续办理」为 %d，%s。",
-			cellName(t, f.RequestsCarried, c), now, last, differs(now, last))
+			cellName(t, rr.carried, c), now, last, differs(now, last))
 	}
 }
 
@@ -464,6 +508,7 @@ func (v *validator) appeals() {
 	g := v.doc.Appeals
 	t := g.table
 	v.cells(g, true, func(r *Row, vs *values) {
+		v.printed(t, r, g)
 		total, ok := vs.at(r, f.AppealsTotalCol)
 		if !ok {
 			return

@@ -281,7 +281,7 @@ func TestRules(t *testing.T) {
 }
 
 func gip2021Only(rule string) bool {
-	return rule == RuleOverviewLength || rule == RuleFeeReport || rule == RuleCrossInForce
+	return rule == RuleOverviewLength || rule == RuleFeeReport || rule == RuleCrossInForce || rule == RuleLegacyRow
 }
 
 // The gip-2021-only rules stay silent on gip-2019 reports that would break them.

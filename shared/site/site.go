@@ -4,8 +4,8 @@
 //
 //	reports/index.html                          the site index
 //	reports/{agency}/index.html                 an agency's index
-//	reports/{agency}/{year}/index.html          the year's current version (and report.json, meta.json)
-//	reports/{agency}/{year}/v{n}/index.html     one immutable version
+//	reports/{agency}/{year}/index.html          the year's current version (and report.json, meta.json, report.docx)
+//	reports/{agency}/{year}/v{n}/index.html     one immutable version (and its report.json, meta.json, report.docx)
 //	reports/assets/…                            the stylesheet and what it uses
 package site
 
@@ -27,6 +27,8 @@ const Index = "index.html"
 const (
 	ReportJSON = "report.json"
 	MetaJSON   = "meta.json"
+	// ReportDocx is the report's Word copy (shared/filing), dated by its publication.
+	ReportDocx = "report.docx"
 )
 
 // SiteIndex is the key of the site index.

@@ -453,6 +453,9 @@ type statusView struct {
 	CanEdit     bool
 	CanWithdraw bool
 	Comments    []timelineRow
+	// The filing copies of the newest version (filing.go).
+	DocxHref  string
+	SheetHref string
 }
 
 type versionRow struct {
@@ -461,6 +464,8 @@ type versionRow struct {
 	SubmittedAt      string
 	CorrectionReason string
 	Published        bool
+	DocxHref         string
+	SheetHref        string
 }
 
 func (s *Server) showStatus(w http.ResponseWriter, r *http.Request, rq *reportRequest) {
@@ -479,8 +484,10 @@ func (s *Server) showStatus(w http.ResponseWriter, r *http.Request, rq *reportRe
 	}
 	for i := len(vs) - 1; i >= 0; i-- {
 		x := vs[i]
+		files := versionPath(ag.ID, rp.Year, x.Number) + "/"
 		v.Versions = append(v.Versions, versionRow{Number: x.Number, SubmittedBy: x.SubmittedBy, SubmittedAt: render.DateTime(x.SubmittedAt),
-			CorrectionReason: x.CorrectionReason, Published: x.Number == rp.PublishedVersion})
+			CorrectionReason: x.CorrectionReason, Published: x.Number == rp.PublishedVersion,
+			DocxHref: files + fileReportDocx, SheetHref: files + fileSheet})
 	}
 	if rp.Version > 0 {
 		ver, err := s.Store.GetVersion(r.Context(), ag.ID, rp.Year, rp.Version)
@@ -489,6 +496,8 @@ func (s *Server) showStatus(w http.ResponseWriter, r *http.Request, rq *reportRe
 			return
 		}
 		v.Levels = levels(rp, ver.Chain, tl)
+		files := versionPath(ag.ID, rp.Year, rp.Version) + "/"
+		v.DocxHref, v.SheetHref = files+fileReportDocx, files+fileSheet
 	}
 	if rp.Status != store.StatusDraft && rp.Status != store.StatusInReview && rp.Status != store.StatusPublished {
 		v.Comments = comments(rp, tl)

@@ -15,6 +15,19 @@ import (
 type formView struct {
 	Format   *report.Format
 	Sections []formSection
+	Parts    formParts
+}
+
+// formParts are the parts around the six sections that offices print: the title as
+// printed, the 编制说明 before section 一 and the 落款 after section 六, with the labels
+// shared/report gives them.
+type formParts struct {
+	TitleLabel, Title, DefaultTitle string
+	PreambleLabel, Preamble         string
+	SignatureLabel                  string
+	SignNameLabel, SignName         string
+	SignDateLabel, SignDate         string
+	PrintedLabel, UnitLabel         string
 }
 
 // formSection is one of the six parts: a text to write or a table to fill.
@@ -32,6 +45,22 @@ type formSection struct {
 type formTable struct {
 	Key, Number string
 	Blocks      []formBlock
+	// The texts printed in cells of this table, and the cells that may take one.
+	Printed []formPrinted
+	Cells   []formChoice
+	New     formPrinted // an empty entry, for the script to copy
+}
+
+// formPrinted is a text printed in a number cell (「13宗共113200元」).
+type formPrinted struct {
+	Path, Text string
+	Cells      []formChoice // the choices, with this entry's cell selected
+}
+
+// formChoice is a cell a printed text may be put in.
+type formChoice struct {
+	Path, Label string
+	Selected    bool
 }
 
 type formBlock struct {
@@ -60,6 +89,10 @@ type formInput struct {
 	Value           string
 	Computed        bool
 	Sum             string // computed cells: the cells added, as "table.row.col" separated by spaces
+	// Amount cells whose unit the label does not print: the units to choose from, the
+	// one the document states ("" when it states none) and the column's default.
+	Units             []string
+	Unit, DefaultUnit string
 }
 
 // ID is the input's element id; its message element is "m-" + the same.
@@ -91,15 +124,23 @@ func kindName(k report.Kind) string {
 
 // buildForm lays out the form of a document (its format, its values).
 func buildForm(doc *report.Document) *formView {
+	doc = doc.Standard() // the form offers the format's own layout of table 三
 	f := doc.Spec()
-	fv := &formView{Format: f}
+	fv := &formView{Format: f, Parts: formParts{
+		TitleLabel: report.LabelTitle, Title: doc.Title, DefaultTitle: report.DefaultTitle(doc.Agency, doc.Year),
+		PreambleLabel: report.LabelPreamble, Preamble: doc.Sections.Preamble,
+		SignatureLabel: report.LabelSignature,
+		SignNameLabel:  report.LabelSignName, SignName: doc.Signature.Name,
+		SignDateLabel: report.LabelSignDate, SignDate: doc.Signature.Date,
+		PrintedLabel: report.LabelPrinted, UnitLabel: report.LabelUnit,
+	}}
 	computed := computedCells(f)
 	for _, s := range f.Sections {
 		fs := formSection{Heading: s.Heading, Field: s.Field, Hint: s.Hint}
 		if s.Table == nil {
 			fs.Text = doc.Text(s.Field)
 		} else {
-			fs.Table = buildFormTable(s.Table, doc.Grid(s.Table.Key), computed)
+			fs.Table = buildFormTable(doc, s.Table, doc.Grid(s.Table.Key), computed)
 			fs.Note = doc.Note(s.Table.Key)
 		}
 		fv.Sections = append(fv.Sections, fs)
@@ -142,8 +183,23 @@ func computedCells(f *report.Format) map[cellKey][]cellKey {
 	return out
 }
 
-func buildFormTable(t *report.Table, g *report.Grid, computed map[cellKey][]cellKey) *formTable {
+func buildFormTable(doc *report.Document, t *report.Table, g *report.Grid, computed map[cellKey][]cellKey) *formTable {
 	ft := &formTable{Key: t.Key, Number: t.Number}
+	for _, r := range t.Rows {
+		for _, c := range r.Columns {
+			ft.Cells = append(ft.Cells, formChoice{Path: t.Key + "." + r.ID + "." + c.ID, Label: cellLabel(t, r, c)})
+		}
+	}
+	ft.New = formPrinted{Cells: ft.Cells}
+	for _, ch := range ft.Cells {
+		if text := doc.Printed[ch.Path]; text != "" {
+			cells := append([]formChoice(nil), ft.Cells...)
+			for i := range cells {
+				cells[i].Selected = cells[i].Path == ch.Path
+			}
+			ft.Printed = append(ft.Printed, formPrinted{Path: ch.Path, Text: text, Cells: cells})
+		}
+	}
 	for i, b := range t.Blocks {
 		fb := formBlock{ID: "t-" + t.Key + "-" + strconv.Itoa(i+1), Caption: b.Heading}
 		if fb.Caption == "" {
@@ -154,7 +210,7 @@ func buildFormTable(t *report.Table, g *report.Grid, computed map[cellKey][]cell
 			rowDepth = max(rowDepth, h.Depth())
 		}
 		fb.Head = formHead(t, b, rowDepth)
-		fb.Rows = formRows(t, b, g, rowDepth, computed)
+		fb.Rows = formRows(doc, t, b, g, rowDepth, computed)
 		ft.Blocks = append(ft.Blocks, fb)
 	}
 	return ft
@@ -201,7 +257,7 @@ func formHead(t *report.Table, b *report.Block, rowDepth int) [][]formCell {
 
 // formRows lays out the rows: a group heading starts on its first row and spans its
 // rows; a row's own label reaches to the last row-label column; then one input per column.
-func formRows(t *report.Table, b *report.Block, g *report.Grid, rowDepth int, computed map[cellKey][]cellKey) [][]formCell {
+func formRows(doc *report.Document, t *report.Table, b *report.Block, g *report.Grid, rowDepth int, computed map[cellKey][]cellKey) [][]formCell {
 	var rows [][]formCell
 	var pending []formCell
 	var walk func(hs []*report.Header, level int)
@@ -219,6 +275,12 @@ func formRows(t *report.Table, b *report.Block, g *report.Grid, rowDepth int, co
 				in := &formInput{
 					Table: t.Key, Row: r.ID, Col: c.ID, Kind: kindName(c.Kind),
 					Label: cellLabel(t, r, c), Value: g.At(r, c).String(),
+				}
+				if c.Kind == report.Amount && !c.UnitInLabel {
+					for _, u := range report.Units {
+						in.Units = append(in.Units, u.Name)
+					}
+					in.Unit, in.DefaultUnit = doc.Units[in.Path()], c.Unit
 				}
 				if sum, ok := computed[cellKey{r, c}]; ok {
 					paths := make([]string, len(sum))

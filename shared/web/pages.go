@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"time"
 
+	"nianbao/shared/filing"
 	"nianbao/shared/lifecycle"
 	"nianbao/shared/links"
 	"nianbao/shared/render"
@@ -29,6 +30,7 @@ var pageTemplates = template.Must(template.New("").Funcs(template.FuncMap{
 	"maxComment":         func() int { return lifecycle.MaxCommentLen },
 	"maxReason":          func() int { return lifecycle.MaxReasonLen },
 	"loginLife":          func() string { return links.Lifetime(links.LoginLife) },
+	"sheetTitle":         func() string { return filing.SheetTitle },
 	// The supervisor's console.
 	"kindLabel": supervise.KindLabel,
 	"flagLabel": flagLabel,
@@ -89,6 +91,9 @@ type reviewView struct {
 	Diff        *versionDiff
 	PrevVersion int
 	CSRF        string
+	// The filing copies of the approval's version (filing.go).
+	DocxHref  string
+	SheetHref string
 }
 
 type dashboardPage struct {

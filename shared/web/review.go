@@ -57,6 +57,8 @@ func (s *Server) reviewPage(w http.ResponseWriter, r *http.Request) {
 func (s *Server) showReview(w http.ResponseWriter, r *http.Request, t *reviewTarget, status int, formError string, justDecided bool) {
 	a := t.approval
 	data := reviewView{layout: layout{Title: "审批：" + a.LevelName}, Approval: a, Recipient: t.recipient, Error: formError, JustDecided: justDecided}
+	files := links.ApprovalURL("", a.ID, t.secret) + "/"
+	data.DocxHref, data.SheetHref = files+fileReportDocx, files+fileSheet
 	if r.Method == http.MethodPost && formError != "" {
 		if c := r.PostFormValue("comment"); utf8.ValidString(c) {
 			data.Comment = c // what the approver typed is not lost to an error

@@ -107,6 +107,9 @@ func (s *Server) routes() []route {
 		// The approvers' review page, from their mail.
 		{"GET /review/{id}/{secret}", s.reviewPage},
 		{"POST /review/{id}/{secret}", s.decide},
+		{"GET /review/{id}/{secret}/" + fileReportDocx, s.reviewFile(fileReportDocx)},
+		{"GET /review/{id}/{secret}/" + fileSheet, s.reviewFile(fileSheet)},
+		{"GET /review/{id}/{secret}/" + fileSheetDocx, s.reviewFile(fileSheetDocx)},
 
 		// The drafters' pages.
 		{"GET /{$}", s.home},
@@ -117,6 +120,10 @@ func (s *Server) routes() []route {
 		{"GET /reports/{agency}/{year}", s.reportPage},
 		{"GET /reports/{agency}/{year}/edit", s.editPage},
 		{"GET /reports/{agency}/{year}/status", s.statusPage},
+		// The filing copies of a submitted version (filing.go).
+		{"GET /reports/{agency}/{year}/versions/{n}/" + fileReportDocx, s.versionFile(fileReportDocx)},
+		{"GET /reports/{agency}/{year}/versions/{n}/" + fileSheet, s.versionFile(fileSheet)},
+		{"GET /reports/{agency}/{year}/versions/{n}/" + fileSheetDocx, s.versionFile(fileSheetDocx)},
 
 		// Files.
 		{"GET /assets/", http.StripPrefix("/assets/", http.FileServerFS(render.Assets())).ServeHTTP},
@@ -212,7 +219,9 @@ func sameSiteWrites(next http.Handler) http.Handler {
 
 // sameOrigin refuses a state-changing request whose Origin is another site's. Browsers
 // send Origin with every POST (also those that send no Sec-Fetch-Site); scripts and curl
-// send none, and pass on to the handlers' own checks.
+// send none. "null" is what a browser sends for the app's own forms under its
+// no-referrer policy, and says nothing: such requests, like those without Origin, pass
+// on to the other checks (Sec-Fetch-Site, JSON content type, the forms' tokens).
 func (s *Server) sameOrigin(next http.Handler) http.Handler {
 	own := ""
 	if u, err := url.Parse(s.BaseURL); err == nil && u.Host != "" {
@@ -221,7 +230,7 @@ func (s *Server) sameOrigin(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if o := r.Header.Get("Origin"); o != "" && r.Method != http.MethodGet && r.Method != http.MethodHead {
 			u, err := url.Parse(o)
-			if o == "null" || err != nil || !(strings.EqualFold(o, own) || strings.EqualFold(u.Host, r.Host)) {
+			if o != "null" && (err != nil || !(strings.EqualFold(o, own) || strings.EqualFold(u.Host, r.Host))) {
 				writeError(w, lifecycle.CodeForbidden, "请从本系统的页面提交。")
 				return
 			}

@@ -46,6 +46,12 @@ function start(form) {
   const notes = [...form.querySelectorAll('textarea[data-note]')];
   for (const t of sections) byPath.set('sections.' + t.dataset.section, t);
   for (const t of notes) byPath.set('notes.' + t.dataset.note, t);
+  // The parts around the sections: the title as printed, the 落款, the units of amounts.
+  const titleEl = form.querySelector('input[data-field="title"]');
+  const signature = [...form.querySelectorAll('input[data-signature]')];
+  const units = [...form.querySelectorAll('select[data-unit]')];
+  if (titleEl) byPath.set('title', titleEl);
+  for (const u of units) byPath.set('units.' + u.dataset.unit, u);
 
   const saveBtn = $('save-btn');
   const submitBtn = $('submit-btn');
@@ -111,15 +117,62 @@ function start(form) {
     for (const t of notes) if (t.value.trim() !== '') note[t.dataset.note] = t.value;
     let json = '{"format":' + JSON.stringify(form.dataset.format) +
       ',"agency":' + JSON.stringify(form.dataset.agencyName) +
-      ',"year":' + year + ',"sections":' + JSON.stringify(text);
+      ',"year":' + year +
+      (titleEl && titleEl.value.trim() !== '' ? ',"title":' + JSON.stringify(titleEl.value) : '') +
+      ',"sections":' + JSON.stringify(text);
     for (const key of ['proactive', 'requests', 'appeals']) {
       const rows = [];
       for (const [row, cols] of grids[key]) rows.push(JSON.stringify(row) + ':{' + cols.join(',') + '}');
       json += ',' + JSON.stringify(key) + ':{' + rows.join(',') + '}';
     }
-    json += ',"notes":' + JSON.stringify(note) + '}';
-    return { json, bad };
+    json += ',"notes":' + JSON.stringify(note);
+    const printed = printedTexts();
+    if (printed.length > 0) json += ',"printed":{' + printed.join(',') + '}';
+    const unit = units.filter((u) => u.value !== '').map((u) => JSON.stringify(u.dataset.unit) + ':' + JSON.stringify(u.value));
+    if (unit.length > 0) json += ',"units":{' + unit.join(',') + '}';
+    const sig = {};
+    for (const i of signature) if (i.value.trim() !== '') sig[i.dataset.signature] = i.value;
+    if (Object.keys(sig).length > 0) json += ',"signature":' + JSON.stringify(sig);
+    return { json: json + '}', bad };
   }
+
+  // --- texts printed in cells ------------------------------------------------------------
+
+  // printedTexts lists the cells' printed texts as JSON members, in page order; a cell
+  // chosen twice keeps its last text.
+  function printedTexts() {
+    const byCell = new Map();
+    for (const li of form.querySelectorAll('.printed-entry')) {
+      const text = li.querySelector('.printed-text').value;
+      const path = li.querySelector('.printed-cell').value;
+      if (text.trim() !== '') byCell.set(path, text);
+    }
+    return [...byCell].map(([p, t]) => JSON.stringify(p) + ':' + JSON.stringify(t));
+  }
+
+  function addPrinted(table, path, text) {
+    const list = form.querySelector(`.printed-list[data-table="${table}"]`);
+    const tpl = list.parentElement.querySelector('template.printed-new');
+    const li = tpl.content.firstElementChild.cloneNode(true);
+    if (path) li.querySelector('.printed-cell').value = path;
+    li.querySelector('.printed-text').value = text || '';
+    list.append(li);
+    return li;
+  }
+
+  form.addEventListener('click', (e) => {
+    const add = e.target.closest('.printed-add');
+    if (add) {
+      const li = addPrinted(add.dataset.table);
+      li.querySelector('.printed-cell').focus();
+      return;
+    }
+    const remove = e.target.closest('.printed-remove');
+    if (remove) {
+      remove.closest('.printed-entry').remove();
+      changed();
+    }
+  });
 
   // loadDoc puts a document (parsed with parseExact) into the form.
   function loadDoc(doc) {
@@ -129,6 +182,14 @@ function start(form) {
     }
     for (const t of sections) t.value = doc.sections?.[t.dataset.section] ?? '';
     for (const t of notes) t.value = doc.notes?.[t.dataset.note] ?? '';
+    if (titleEl) titleEl.value = doc.title ?? '';
+    for (const i of signature) i.value = doc.signature?.[i.dataset.signature] ?? '';
+    for (const u of units) u.value = doc.units?.[u.dataset.unit] ?? '';
+    for (const li of form.querySelectorAll('.printed-entry')) li.remove();
+    for (const [path, text] of Object.entries(doc.printed ?? {})) {
+      const table = path.split('.')[0];
+      if (form.querySelector(`.printed-list[data-table="${table}"]`)) addPrinted(table, path, text);
+    }
     computeTotals();
   }
 
@@ -149,7 +210,7 @@ function start(form) {
   // --- findings --------------------------------------------------------------------
 
   function labelOf(el) {
-    if (el.matches('input.cell')) return el.getAttribute('aria-label');
+    if (el.matches('input.cell, select[data-unit]')) return el.getAttribute('aria-label');
     const l = document.querySelector(`label[for="${el.id}"]`);
     return l ? l.textContent.trim() : '';
   }
@@ -371,6 +432,9 @@ function start(form) {
       return v == null ? '' : String(v);
     }
     if (el.dataset.section) return doc.sections?.[el.dataset.section] ?? '';
+    if (el.dataset.field) return doc[el.dataset.field] ?? '';
+    if (el.dataset.signature) return doc.signature?.[el.dataset.signature] ?? '';
+    if (el.dataset.unit) return doc.units?.[el.dataset.unit] ?? '';
     return doc.notes?.[el.dataset.note] ?? '';
   }
 
@@ -392,7 +456,7 @@ function start(form) {
     } catch (err) { /* see keepLocal */ }
     const rows = $('conflict-rows');
     rows.replaceChildren();
-    for (const el of [...sections, ...editable, ...notes]) {
+    for (const el of [...(titleEl ? [titleEl] : []), ...sections, ...editable, ...units, ...notes, ...signature]) {
       const a = valueIn(mine, el);
       const b = valueIn(theirs, el);
       if (a === b) continue;
@@ -508,6 +572,9 @@ function start(form) {
     c.addEventListener('focus', () => c.select());
   }
   form.addEventListener('keydown', (e) => {
+    if (e.key === 'Enter' && e.target.matches('input:not(.cell)')) {
+      e.preventDefault(); // a line of text: Enter must not submit the report
+    }
     if (e.key === 'Enter' && e.target.matches('input.cell')) {
       // Enter moves on, as in a spreadsheet; it must not submit the report.
       e.preventDefault();
