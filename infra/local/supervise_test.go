@@ -184,6 +184,11 @@ func TestSuperviseAccess(t *testing.T) {
 	if r := sup.do("GET", webURL(fmt.Sprintf("/supervise/demo-gov/%d/demo-finance", year)), nil, nil); r.status != http.StatusOK || !strings.Contains(string(r.body), "示例区财政局") {
 		t.Errorf("a unit's page: %d", r.status)
 	}
+	// The filing copies of a unit's version, as its drafters and approvers have them;
+	// not another district's supervisor.
+	if r := sup.do("GET", webURL(fmt.Sprintf("/reports/demo-edu/%d/versions/1/approval", year)), nil, nil); r.status != http.StatusOK {
+		t.Errorf("the supervisor's 审批单 of demo-edu: %d", r.status)
+	}
 	// Read-only: the drafters' API stays the drafters'.
 	if r := sup.api("GET", fmt.Sprintf("/api/reports/demo-edu/%d", year), nil, nil); r.status != http.StatusForbidden {
 		t.Errorf("the supervisor read a report through the drafters' API: %d", r.status)
@@ -228,6 +233,9 @@ func TestSuperviseAccess(t *testing.T) {
 	other := newClient(t, "supervisor@other-gov.local")
 	other.signIn()
 	check(other, routes("demo-gov", "demo"), http.StatusForbidden)
+	if r := other.do("GET", webURL(fmt.Sprintf("/reports/demo-edu/%d/versions/1/approval", year)), nil, nil); r.status != http.StatusForbidden {
+		t.Errorf("another district's supervisor opened demo-edu's 审批单: %d", r.status)
+	}
 	// A drafter on every route of the console, their own agency's included.
 	drafter := newClient(t, "drafter@demo.local")
 	drafter.signIn()

@@ -77,6 +77,23 @@ func Supervises(ctx context.Context, st Store, gov, agency string) (bool, error)
 	return false, nil
 }
 
+// Ancestors are the government units above agency, nearest first.
+func Ancestors(ctx context.Context, st Store, agency string) ([]string, error) {
+	var out []string
+	a, err := st.GetAgency(ctx, agency)
+	for depth := 0; err == nil && a.Parent != "" && depth < maxDepth; depth++ {
+		if slices.Contains(out, a.Parent) {
+			break
+		}
+		out = append(out, a.Parent)
+		a, err = st.GetAgency(ctx, a.Parent)
+	}
+	if err != nil && !store.IsNotFound(err) {
+		return nil, err
+	}
+	return out, nil
+}
+
 // MaySupervise checks that u may use the console of unit: a supervisor of unit or of a
 // government above it. The error is a *lifecycle.Error (forbidden, not found) or the
 // table's.

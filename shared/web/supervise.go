@@ -596,6 +596,8 @@ type superviseUnitView struct {
 	Error      string
 	Comment    string
 	MaxComment int
+	// Filing is the folder of the current version's filing copies (Word, 审批单).
+	Filing string
 }
 
 // superviseUnitPage is GET /supervise/{unit}/{year}/{agency}: a unit's report, read-only.
@@ -636,6 +638,9 @@ func (s *Server) showUnit(w http.ResponseWriter, r *http.Request, rq *superviseR
 	default:
 		v.Report = rp
 		v.Correction = rp.OpenCorrection()
+		if rp.Version > 0 {
+			v.Filing = versionPath(ag.ID, rq.year, rp.Version) + "/"
+		}
 		if doc, err := report.DecodeBytes(rp.Draft); err == nil {
 			var article bytes.Buffer
 			if err := render.Article(&article, doc, nil, render.PageOptions{AssetBase: "/assets/"}); err != nil {
