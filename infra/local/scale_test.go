@@ -241,7 +241,9 @@ func TestThirtyAgenciesPublishAtOnce(t *testing.T) {
 	}
 	errs := make(chan error, len(ags))
 	for _, ag := range ags {
-		go func() { errs <- publishRetrying(ctx, steps, approval.Input{Agency: ag.ID, Year: 2025, Version: 1, Level: 0, LevelCount: 1}) }()
+		go func() {
+			errs <- publishRetrying(ctx, steps, approval.Input{Agency: ag.ID, Year: 2025, Version: 1, Level: 0, LevelCount: 1})
+		}()
 	}
 	for range ags {
 		if err := <-errs; err != nil {

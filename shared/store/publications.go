@@ -23,7 +23,7 @@ import (
 // for their agency.
 
 func pubSK(year, version int) string { return fmt.Sprintf("PUB#%04d#%04d", year, version) }
-func govIndexPK(gov string) string  { return "GOVINDEX#" + gov }
+func govIndexPK(gov string) string   { return "GOVINDEX#" + gov }
 func govEntrySK(agency string, year int) string {
 	return fmt.Sprintf("%s#%04d", agency, year)
 }
