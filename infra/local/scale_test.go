@@ -366,8 +366,10 @@ func seedProvince(b *testing.B, agencies, governments, first, years int) {
 		name := fmt.Sprintf("第%d局", i)
 		items = append(items, avItem(b, "AGENCY#"+id, "AGENCY", map[string]any{"id": id, "name": name, "parent": gov,
 			"chain": []map[string]any{{"name": "办公室", "approvers": []string{"o@" + id}}}}),
-			avItem(b, "UNITS#"+gov, id, map[string]any{"id": id, "name": name, "kind": "department", "parent": gov}),
-			avItem(b, "AGENCY#"+id, "SITECOUNTED", map[string]any{"top": gov}))
+			avItem(b, "UNITS#"+gov, id, map[string]any{"id": id, "name": name, "kind": "department", "parent": gov}))
+		if i == 0 { // counted in the site index: the benchmark's publishes are not its first
+			items = append(items, avItem(b, "AGENCY#"+id, "SITECOUNTED", map[string]any{"top": gov}))
+		}
 		for y := 0; y < years; y++ {
 			p := map[string]any{"agency_id": id, "agency_name": name, "year": 2018 + y, "version": 1,
 				"published_at": at.Format("2006-01-02T15:04:05.000000000Z"), "correction_reason": "", "sha256": strings.Repeat("ab", 32)}
@@ -379,13 +381,14 @@ func seedProvince(b *testing.B, agencies, governments, first, years int) {
 		gov := fmt.Sprintf("g%03d", g)
 		items = append(items, avItem(b, "SITEINDEX", gov, map[string]any{"id": gov, "name": gov + "人民政府", "government": true, "units": n}))
 	}
+	b.Logf("writing %d items", len(items))
 	batchPut(b, db, table, items)
 }
 
 // BenchmarkPublishAtScale measures one Publish — the version's objects, its record, its
 // agency's and government's index pages, its report's status — in a province: what it
 // reads and writes does not grow with the number of agencies, only with the size of its
-// own government. Run: NIANBAO_SCALE=1 go test ./infra/local -run '^$' -bench PublishAtScale -benchtime 5x
+// own government. Run: NIANBAO_SCALE=1 go test ./infra/local -run '^$' -bench PublishAtScale -benchtime 5x -timeout 90m
 func BenchmarkPublishAtScale(b *testing.B) {
 	if os.Getenv("NIANBAO_SCALE") == "" {
 		b.Skip("set NIANBAO_SCALE=1: the seed writes 150,000 items")
@@ -398,27 +401,32 @@ func BenchmarkPublishAtScale(b *testing.B) {
 		{"agencies=10000/government=10", 10000, 100, 10},
 		{"agencies=10000/government=100", 10000, 100, 100},
 	} {
+		// Seeded once per case: the benchmark function runs more than once (b.N = 1,
+		// then the -benchtime), each publishing further years of the same agency.
+		st.ResetT(b)
+		start := time.Now()
+		seedProvince(b, c.agencies, c.governments, c.first, 7)
+		b.Logf("%s: seeded %d agencies under %d governments (the publishing one's of %d units) with 7 years in %.1f s",
+			c.name, c.agencies, c.governments, c.first, time.Since(start).Seconds())
+		steps, s, m := meteredSteps(b)
+		ag, err := s.GetAgency(context.Background(), "a00000")
+		if err != nil {
+			b.Fatal(err)
+		}
+		year := 2025
 		b.Run(c.name, func(b *testing.B) {
-			st.ResetT(b)
-			start := time.Now()
-			seedProvince(b, c.agencies, c.governments, c.first, 7)
-			b.Logf("seeded %d agencies under %d governments with 7 years in %.1f s", c.agencies, c.governments, time.Since(start).Seconds())
-			steps, s, m := meteredSteps(b)
-			ag, err := s.GetAgency(context.Background(), "a00000")
-			if err != nil {
-				b.Fatal(err)
-			}
 			var total meter
 			b.ResetTimer()
 			for i := 0; i < b.N; i++ {
 				b.StopTimer()
-				submitted(b, s, ag, 2025+i, 1)
+				submitted(b, s, ag, year, 1)
 				m.reset()
 				b.StartTimer()
-				if _, err := steps.Publish(context.Background(), approval.Input{Agency: ag.ID, Year: 2025 + i, Version: 1, Level: 0, LevelCount: 1}); err != nil {
+				if _, err := steps.Publish(context.Background(), approval.Input{Agency: ag.ID, Year: year, Version: 1, Level: 0, LevelCount: 1}); err != nil {
 					b.Fatal(err)
 				}
 				b.StopTimer()
+				year++
 				total.requests += m.requests
 				total.itemsRead += m.itemsRead
 				total.readUnits += m.readUnits

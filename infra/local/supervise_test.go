@@ -55,6 +55,15 @@ func bj(year int, month time.Month, day, hour int) time.Time {
 	return time.Date(year, month, day, hour, 0, 0, 0, render.Beijing())
 }
 
+func hasFlag(r supervise.Row, rule string) bool {
+	for _, f := range r.Flags {
+		if f.Rule == rule {
+			return true
+		}
+	}
+	return false
+}
+
 func rowsByAgency(b *supervise.Board) map[string]supervise.Row {
 	out := map[string]supervise.Row{}
 	for _, r := range b.Units {
@@ -123,8 +132,8 @@ func TestSuperviseBoardOnAFixedClock(t *testing.T) {
 		if b.Counts["late"] != tc.late || b.Counts["draft"] != 2 || b.Counts["not_started"] != 1 || b.Counts["in_review"] != 1 || b.Counts["published"] != 1 {
 			t.Errorf("%v: counts %v", tc.now, b.Counts)
 		}
-		if r := rows["demo-edu"]; r.Level != "办公室" {
-			t.Errorf("demo-edu waits at %q", r.Level)
+		if r := rows["demo-edu"]; r.Level != "办公室" || !hasFlag(r, report.RuleRepeated) {
+			t.Errorf("demo-edu waits at %q with flags %+v", r.Level, r.Flags)
 		}
 		if r := rows["demo-finance"]; r.Errors == 0 || r.LastActivity == nil || r.LastActivity.By != "drafter@demo-finance.local" {
 			t.Errorf("demo-finance: %+v", r)

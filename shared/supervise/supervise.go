@@ -258,8 +258,10 @@ type Flag struct {
 }
 
 // qualityRules are the validator's rules that are quality flags on the board (besides
-// the counts of errors and warnings): those that exist of the ones the console names.
-var qualityRules = []string{report.RuleOverviewLength, report.RuleCrossCarriedOver, report.RuleCrossInForce}
+// the counts of errors and warnings): 总体情况 too long, numbers in it that disagree with
+// the tables, section 五 as last year's (年年雷同), last year's balance broken.
+var qualityRules = []string{report.RuleOverviewLength, report.RuleOverviewNumbers, report.RuleRepeated,
+	report.RuleCrossCarriedOver, report.RuleCrossInForce}
 
 // Activity is the last change to a report and who made it.
 type Activity struct {

@@ -185,6 +185,10 @@ func flagLabel(rule string) string {
 	switch rule {
 	case report.RuleOverviewLength:
 		return "总体情况过长"
+	case report.RuleOverviewNumbers:
+		return "总体情况数字与表格不符"
+	case report.RuleRepeated:
+		return "年年雷同"
 	case report.RuleCrossCarriedOver:
 		return "结转数与上年不符"
 	case report.RuleCrossInForce:

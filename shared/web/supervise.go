@@ -692,6 +692,8 @@ type summaryView struct {
 	Names   map[string]string
 	Back    string
 	Missing []string
+	// Article is the summary in the official layout.
+	Article template.HTML
 }
 
 type summaryTable struct {
@@ -718,6 +720,12 @@ func (s *Server) superviseSummaryPage(w http.ResponseWriter, r *http.Request) {
 	}
 	v := summaryView{layout: layout{Title: fmt.Sprintf("%s · %d 年度汇总", rq.gov.Name, rq.year), User: rq.user, AgencyName: rq.gov.Name,
 		SignOut: s.sessionCSRF(r, "signout")}, Gov: rq.gov, Year: rq.year, Sum: sum, Back: boardHref(rq.gov.ID, rq.year, "", "", "", false)}
+	var article bytes.Buffer
+	if err := render.Article(&article, sum.Document, nil, render.PageOptions{AssetBase: "/assets/"}); err != nil {
+		s.internal(w, r, err)
+		return
+	}
+	v.Article = template.HTML(article.String()) // rendered by our own html/template: escaped
 	f := report.ForYear(rq.year)
 	for _, t := range []*report.Table{f.Proactive, f.Requests, f.Appeals} {
 		st := summaryTable{Heading: t.Heading}
