@@ -146,16 +146,26 @@ func (s *Steps) publishIndexes(ctx context.Context, ag *store.Agency, pub store.
 	}); err != nil {
 		return err
 	}
-	top := store.SiteEntry{ID: ag.ID, Name: ag.Name, Units: 1}
+	// The government pages the publication is on: its government's, and a government
+	// unit's own (its own report heads the list of its units). A government unit's own
+	// report counts under its own entry in the site index, which stays a government's.
+	top := store.SiteEntry{ID: ag.ID, Name: ag.Name, Government: ag.UnitKind() == store.KindGovernment}
+	var govs []*store.Agency
+	if top.Government {
+		govs = append(govs, ag)
+	}
 	if ag.Parent != "" {
 		gov, err := s.Store.GetAgency(ctx, ag.Parent)
 		if err != nil {
 			return &TransientError{Err: err}
 		}
+		top = store.SiteEntry{ID: gov.ID, Name: gov.Name, Government: true}
+		govs = append(govs, gov)
+	}
+	for _, gov := range govs {
 		if !render.ValidAgencyID(gov.ID) {
 			return fmt.Errorf("government id %q cannot be published as a folder", gov.ID)
 		}
-		top = store.SiteEntry{ID: gov.ID, Name: gov.Name, Government: true}
 		if err := s.Store.PutGovernmentEntry(ctx, gov.ID, pub); err != nil {
 			return &TransientError{Err: err}
 		}

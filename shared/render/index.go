@@ -211,7 +211,7 @@ func GovernmentIndex(w io.Writer, govID, gov string, entries []IndexEntry, opts 
 	root := placeUnits.root()
 	p := &indexPage{
 		CSP: CSP, CSS: assetHref(placeUnits, opts.AssetBase), Title: gov + "所属单位" + opts.siteTitle(),
-		Nav: []link{{Href: root + "index.html", Text: opts.siteTitle()}, {Href: "../index.html", Text: gov}},
+		Nav: []link{{Href: root + "index.html", Text: opts.siteTitle()}},
 	}
 	byUnit := map[string]*unitView{}
 	years := map[string][]int{}
@@ -226,7 +226,15 @@ func GovernmentIndex(w io.Writer, govID, gov string, entries []IndexEntry, opts 
 		}
 		years[e.AgencyID] = append(years[e.AgencyID], e.Year)
 	}
-	slices.Sort(ids)
+	slices.SortFunc(ids, func(a, b string) int { // the government's own report first
+		if (a == govID) != (b == govID) {
+			if a == govID {
+				return -1
+			}
+			return 1
+		}
+		return cmp.Compare(a, b)
+	})
 	for _, id := range ids {
 		u := byUnit[id]
 		ys := slices.Compact(slices.Sorted(slices.Values(years[id])))
