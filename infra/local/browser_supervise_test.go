@@ -53,7 +53,7 @@ func TestBrowserSupervisor(t *testing.T) {
 	// 催报 of two of them.
 	p.click(`input[name=unit][value="demo"]`)
 	p.click(`input[name=unit][value="demo-town"]`)
-	p.clickAndLoad("#remind-btn", "notice=")
+	p.clickAndLoad("#remind-btn", "reminded=")
 	if txt := p.eval(`document.getElementById("board-notice").innerText`); !strings.Contains(txt, "已向 2 个单位发出催报") {
 		t.Errorf("after 催报: %q", txt)
 	}

@@ -491,7 +491,7 @@ func (s *Server) supervisePage(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, boardHref(rq.gov.ID, rq.year, "", "", "", false), http.StatusSeeOther)
 		return
 	}
-	s.showBoard(w, r, rq, http.StatusOK, r.URL.Query().Get("notice"), "")
+	s.showBoard(w, r, rq, http.StatusOK, remindNotice(r.URL.Query()), "")
 }
 
 func (s *Server) showBoard(w http.ResponseWriter, r *http.Request, rq *superviseRequest, status int, notice, formError string) {
@@ -573,11 +573,21 @@ func (s *Server) superviseRemindForm(w http.ResponseWriter, r *http.Request) {
 			already++
 		}
 	}
+	http.Redirect(w, r, fmt.Sprintf("%s?reminded=%d&already=%d", boardHref(rq.gov.ID, rq.year, "", "", "", false), sent, already), http.StatusSeeOther)
+}
+
+// remindNotice is what the board says after 催报, from the counts its address carries
+// (never text from the address: a link cannot make the page say something else).
+func remindNotice(q url.Values) string {
+	sent, err := strconv.Atoi(q.Get("reminded"))
+	if err != nil || sent < 0 {
+		return ""
+	}
 	msg := fmt.Sprintf("已向 %d 个单位发出催报。", sent)
-	if already > 0 {
+	if already, err := strconv.Atoi(q.Get("already")); err == nil && already > 0 {
 		msg += fmt.Sprintf("另有 %d 个单位今天已催报过，未重复发送。", already)
 	}
-	http.Redirect(w, r, boardHref(rq.gov.ID, rq.year, "", "", "", false)+"?notice="+url.QueryEscape(msg), http.StatusSeeOther)
+	return msg
 }
 
 type superviseUnitView struct {
@@ -606,7 +616,11 @@ func (s *Server) superviseUnitPage(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	s.showUnit(w, r, rq, http.StatusOK, r.URL.Query().Get("notice"), "", "")
+	notice := ""
+	if r.URL.Query().Get("requested") == "1" {
+		notice = "整改意见已发送，该单位的报告表单上会一直显示，直到发布更正版本。"
+	}
+	s.showUnit(w, r, rq, http.StatusOK, notice, "", "")
 }
 
 func (s *Server) showUnit(w http.ResponseWriter, r *http.Request, rq *superviseRequest, status int, notice, formError, comment string) {
@@ -679,8 +693,7 @@ func (s *Server) superviseCorrectionForm(w http.ResponseWriter, r *http.Request)
 		s.internal(w, r, err)
 		return
 	}
-	http.Redirect(w, r, fmt.Sprintf("/supervise/%s/%d/%s?notice=%s", url.PathEscape(rq.gov.ID), rq.year, url.PathEscape(r.PathValue("agency")),
-		url.QueryEscape("整改意见已发送，该单位的报告表单上会一直显示，直到发布更正版本。")), http.StatusSeeOther)
+	http.Redirect(w, r, fmt.Sprintf("/supervise/%s/%d/%s?requested=1", url.PathEscape(rq.gov.ID), rq.year, url.PathEscape(r.PathValue("agency"))), http.StatusSeeOther)
 }
 
 type summaryView struct {
