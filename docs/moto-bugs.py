@@ -155,7 +155,23 @@ def ddb_race():
            f"more than one succeeded in {doubled} of {rounds} rounds of {threads}", doubled > 0)
 
 
-CASES = {"unnamed": unnamed, "cause": cause, "stop": stop, "token": token, "ddb": ddb_race}
+def ddb_size():
+    ddb.create_table(TableName="s", BillingMode="PAY_PER_REQUEST",
+                     AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+                     KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}])
+    big = b"x" * 230_000  # 230 KB: the item stays far under 400 KB
+    ddb.put_item(TableName="s", Item={"pk": {"S": "k"}, "b": {"B": big}})
+    try:
+        ddb.update_item(TableName="s", Key={"pk": {"S": "k"}}, UpdateExpression="SET b = :b",
+                        ExpressionAttributeValues={":b": {"B": big}})
+        answer = "succeeded"
+    except ClientError as err:
+        answer = f"{err.response['Error']['Code']}: {err.response['Error']['Message']}"
+    report("UpdateItem replacing a 230 KB attribute of a 230 KB item",
+           "succeeds (the item after the update is 230 KB)", answer, answer != "succeeded")
+
+
+CASES = {"unnamed": unnamed, "cause": cause, "stop": stop, "token": token, "ddb": ddb_race, "size": ddb_size}
 
 if __name__ == "__main__":
     import moto

@@ -12,6 +12,7 @@
 # infra/deploy's tests check that this list, the template and functions/ agree.
 FUNCTIONS := \
 	ApiFunction:api \
+	SignInFunction:sign-in \
 	ValidateFunction:validate \
 	RequestApprovalFunction:request-approval \
 	RemindFunction:remind \

@@ -1,7 +1,8 @@
 // Package deploy checks what `sam deploy` takes to AWS where neither the local stack
 // nor a deploy from these machines would show a mistake: template.yaml against
 // functions/ and the build list of infra/deploy.mk, each function's Lambda settings,
-// partition-neutral ARNs, IAM statements on "*", the state machine's logging
+// partition-neutral ARNs, IAM statements on "*", each function's grants against what it
+// uses (privilege.go), the CloudFront headers of the published site, the state machine's logging
 // permissions, and the ASL of workflow/ against its DefinitionSubstitutions. cfn-lint
 // (cfnlint.go) adds CloudFormation's own schema, the ASL schema (E3601) among it.
 //
@@ -71,7 +72,7 @@ func CheckAll(root string) error {
 	}
 	var errs []error
 	errs = append(errs, CheckFunctions(t, dirs, build), CheckFunctionSettings(t),
-		CheckPartition(text), CheckWildcards(t), CheckStateMachineLogging(t))
+		CheckPartition(text), CheckWildcards(t), CheckStateMachineLogging(t), CheckPrivilege(t), CheckSiteHeaders(t))
 	for _, id := range t.SortedIDs() {
 		r := t.Resources[id]
 		if r.Type != "AWS::Serverless::StateMachine" {

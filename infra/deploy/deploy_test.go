@@ -169,6 +169,78 @@ func TestBrokenCopiesAreNamed(t *testing.T) {
 			want: []string{"builds ExportFunction from functions/export, but template.yaml has no function ExportFunction"},
 		},
 		{
+			name: "a read-only function granted the whole table",
+			break_: func(t *testing.T, root string) {
+				replace(t, root, TemplateFile, "  NotifyFunction:\n    Type: AWS::Serverless::Function\n    Metadata:\n      BuildMethod: makefile\n    Properties:\n      Policies:\n        - !Ref TableReadPolicy\n",
+					"  NotifyFunction:\n    Type: AWS::Serverless::Function\n    Metadata:\n      BuildMethod: makefile\n    Properties:\n      Policies:\n        - DynamoDBCrudPolicy: { TableName: !Ref Table }\n")
+			},
+			want: []string{
+				"function NotifyFunction is granted more than it uses: dynamodb:DeleteItem arn:${AWS::Partition}:dynamodb:${AWS::Region}:${AWS::AccountId}:table/${Table}",
+				"function NotifyFunction is granted more than it uses: dynamodb:Scan",
+				"function NotifyFunction uses dynamodb:GetItem ${Table.Arn}, which its Policies do not grant",
+			},
+		},
+		{
+			name: "the link key for a function that makes no links",
+			break_: func(t *testing.T, root string) {
+				replace(t, root, TemplateFile, "  ValidateFunction:\n    Type: AWS::Serverless::Function\n    Metadata:\n      BuildMethod: makefile\n    Properties:\n      Policies:\n",
+					"  ValidateFunction:\n    Type: AWS::Serverless::Function\n    Metadata:\n      BuildMethod: makefile\n    Properties:\n      Policies:\n        - AWSSecretsManagerGetSecretValuePolicy: { SecretArn: !Ref LinkKeySecret }\n")
+			},
+			want: []string{"function ValidateFunction is granted more than it uses: secretsmanager:GetSecretValue ${LinkKeySecret}"},
+		},
+		{
+			name: "site writes on the whole bucket",
+			break_: func(t *testing.T, root string) {
+				replace(t, root, TemplateFile, "Action: s3:PutObject\n              Resource: !Sub \"${SiteBucket.Arn}/reports/*\"",
+					"Action: s3:PutObject\n              Resource: !Sub \"${SiteBucket.Arn}/*\"")
+			},
+			want: []string{"function PublishFunction is granted more than it uses: s3:PutObject ${SiteBucket.Arn}/*"},
+		},
+		{
+			name: "the whole table for the api",
+			break_: func(t *testing.T, root string) {
+				replace(t, root, TemplateFile, "        - StepFunctionsExecutionPolicy: { StateMachineName: !Sub \"${AWS::StackName}-approval\" }\n",
+					"        - StepFunctionsExecutionPolicy: { StateMachineName: !Sub \"${AWS::StackName}-approval\" }\n        - DynamoDBCrudPolicy: { TableName: !Ref Table }\n")
+			},
+			want: []string{"function ApiFunction is granted more than it uses: dynamodb:"},
+		},
+		{
+			name: "a SAM policy template the check does not know",
+			break_: func(t *testing.T, root string) {
+				replace(t, root, TemplateFile, "        - StepFunctionsExecutionPolicy: { StateMachineName: !Sub \"${AWS::StackName}-approval\" }\n",
+					"        - StepFunctionsExecutionPolicy: { StateMachineName: !Sub \"${AWS::StackName}-approval\" }\n        - SQSSendMessagePolicy: { QueueName: x }\n")
+			},
+			want: []string{"function ApiFunction: SAM policy template SQSSendMessagePolicy is unknown to infra/deploy"},
+		},
+		{
+			name: "the api unable to hand sign-in requests on",
+			break_: func(t *testing.T, root string) {
+				cut(t, root, TemplateFile, "- Sid: HandSignInRequestsOn", "- AWSSecretsManagerGetSecretValuePolicy: { SecretArn: !Ref LinkKeySecret }")
+			},
+			want: []string{"function ApiFunction uses lambda:InvokeFunction arn:${AWS::Partition}:lambda:${AWS::Region}:${AWS::AccountId}:function:${AWS::StackName}-sign-in, which its Policies do not grant"},
+		},
+		{
+			name: "a CSP that allows script on the published pages",
+			break_: func(t *testing.T, root string) {
+				replace(t, root, TemplateFile, `ContentSecurityPolicy: "default-src 'none'; style-src 'self';`, `ContentSecurityPolicy: "default-src 'none'; script-src 'self'; style-src 'self';`)
+			},
+			want: []string{`response headers policy SiteHeadersPolicy: CSP "default-src 'none'; script-src 'self';`, "allows script"},
+		},
+		{
+			name: "the distribution without its headers policy",
+			break_: func(t *testing.T, root string) {
+				replace(t, root, TemplateFile, "          ResponseHeadersPolicyId: !Ref SiteHeadersPolicy\n", "")
+			},
+			want: []string{"distribution SiteDistribution: DefaultCacheBehavior has no ResponseHeadersPolicyId"},
+		},
+		{
+			name: "HSTS for a day",
+			break_: func(t *testing.T, root string) {
+				replace(t, root, TemplateFile, "AccessControlMaxAgeSec: 63072000", "AccessControlMaxAgeSec: 86400")
+			},
+			want: []string{"response headers policy SiteHeadersPolicy: HSTS max-age 86400, want at least 31536000"},
+		},
+		{
 			name: "x86_64",
 			break_: func(t *testing.T, root string) {
 				replace(t, root, TemplateFile, "Architectures: [arm64]", "Architectures: [x86_64]")
@@ -287,6 +359,42 @@ func TestBrokenCopiesAreNamed(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// The published site's security headers, read from the template: what CloudFront adds
+// to every page and asset of the site.
+func TestSiteHeadersPolicyInTheTemplate(t *testing.T) {
+	tm, err := stack.LoadTemplate(filepath.Join(moduleRoot(t), TemplateFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dist := tm.Resources["SiteDistribution"]
+	cfg := dist.Properties["DistributionConfig"].(map[string]any)
+	ref := cfg["DefaultCacheBehavior"].(map[string]any)["ResponseHeadersPolicyId"]
+	if got, _ := json.Marshal(ref); string(got) != `{"Ref":"SiteHeadersPolicy"}` {
+		t.Fatalf("the distribution's headers policy: %s", got)
+	}
+	pol := tm.Resources["SiteHeadersPolicy"]
+	if pol.Type != "AWS::CloudFront::ResponseHeadersPolicy" || pol.Condition != "UseCloudFront" {
+		t.Fatalf("SiteHeadersPolicy: %s, condition %q", pol.Type, pol.Condition)
+	}
+	sec := pol.Properties["ResponseHeadersPolicyConfig"].(map[string]any)["SecurityHeadersConfig"].(map[string]any)
+	get := func(h, k string) string { return scalar(sec[h].(map[string]any)[k]) }
+	for h, want := range map[string]string{
+		"StrictTransportSecurity.AccessControlMaxAgeSec": "63072000",
+		"ContentSecurityPolicy.ContentSecurityPolicy":    "default-src 'none'; style-src 'self'; img-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+		"ContentTypeOptions.Override":                    "true",
+		"ReferrerPolicy.ReferrerPolicy":                  "no-referrer",
+		"FrameOptions.FrameOption":                       "DENY",
+	} {
+		name, key, _ := strings.Cut(h, ".")
+		if got := get(name, key); got != want {
+			t.Errorf("%s = %q, want %q", h, got, want)
+		}
+	}
+	if err := CheckSiteHeaders(tm); err != nil {
+		t.Error(err)
 	}
 }
 

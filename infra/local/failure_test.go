@@ -46,7 +46,7 @@ func TestMailIdentityGone(t *testing.T) {
 		t.Fatalf("execution %s: %v %v", rep.ExecutionARN, exec.Status, err)
 	}
 	v := c.report("ag16", 2025)
-	if v.StatusLabel != "流程出错：审批通知未能发出" || !strings.Contains(v.Comment, "「审批」") {
+	if v.StatusLabel != "流程出错：审批通知未能发出" || !strings.Contains(v.Comment, "「审批通知」") {
 		t.Errorf("failed report: %q, %q", v.StatusLabel, v.Comment)
 	}
 	fails := 0

@@ -26,7 +26,7 @@ import (
 var st *stacktest.Stack
 
 func TestMain(m *testing.M) {
-	os.Exit(stacktest.Main(m, local.Options(), &st))
+	os.Exit(stacktest.Main(m, withPublishTimeouts(local.Options()), &st))
 }
 
 // agencyYAML is an agency with the demo chain and short intervals, for one test.

@@ -28,6 +28,7 @@ func Options() stack.Options {
 		HTTP:       map[string]stack.HTTPFactory{app.WebFunction: webapp.FromEnv},
 		SiteBucket: SiteBucket,
 	}
+	o.Lambdas[app.SignInFunction] = app.SignInHandler
 	for _, id := range app.StepFunctions() {
 		o.Lambdas[id] = func(ctx context.Context, getenv func(string) string) (lambda.Handler, error) {
 			return app.StepHandler(ctx, id, getenv)

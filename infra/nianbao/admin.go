@@ -73,6 +73,10 @@ func adminImport(ctx context.Context, args []string, stdout, stderr io.Writer) i
 		fmt.Fprintf(stderr, "nianbao admin import: 写入失败（已写入 %d 个机关、%d 个用户，可修正后重新导入）：%v\n", sum.Agencies, sum.Users, err)
 		return exitFailed
 	}
-	fmt.Fprintf(stdout, "已导入 %d 个机关、%d 个用户到表 %s。\n", sum.Agencies, sum.Users, *table)
+	subs := ""
+	if sum.Substitutes > 0 {
+		subs = fmt.Sprintf("、%d 条代理", sum.Substitutes)
+	}
+	fmt.Fprintf(stdout, "已导入 %d 个机关、%d 个用户%s到表 %s。\n", sum.Agencies, sum.Users, subs, *table)
 	return exitOK
 }

@@ -104,6 +104,7 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	fmt.Fprintf(stdout, "用 AWS CLI 查看：%s aws dynamodb scan --table-name %s\n",
 		strings.Join(stack.CLIEnvironment(st.Endpoint), " "), refOr(st, "Table"))
+	fmt.Fprintln(stdout, keepsNotice(st))
 	fmt.Fprintln(stdout, "按 Ctrl-C 停止。")
 
 	select {
@@ -119,6 +120,19 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return exitFailed
 	}
 	return exitOK
+}
+
+// memoryNotice is what `nianbao run` says about its data on moto: all of it is in moto's
+// memory, gone when the process stops.
+const memoryNotice = "注意：本地系统的全部数据（机关、用户、草稿、审批记录、已发布的报告、邮件）只保存在内存里（moto），按 Ctrl-C 停止后全部丢失，下次启动重新导入示例数据。"
+
+// keepsNotice says what survives the local system: nothing on moto; on another endpoint
+// (LocalStack) whatever that endpoint keeps.
+func keepsNotice(st *stack.Stack) string {
+	if st.MotoURL != "" {
+		return memoryNotice
+	}
+	return "注意：数据保存在 " + st.Endpoint + "，停止后是否保留取决于它的配置（LocalStack 默认也只在内存里）。"
 }
 
 func refOr(st *stack.Stack, id string) string {

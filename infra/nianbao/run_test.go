@@ -67,6 +67,10 @@ func TestRunLeavesNoProcessBehind(t *testing.T) {
 			if !strings.Contains(banner, "http://127.0.0.1:") {
 				t.Errorf("no URL in:\n%s", banner)
 			}
+			// Nothing survives Ctrl-C: the banner says so before it says how to stop.
+			if !strings.Contains(banner, memoryNotice) {
+				t.Errorf("the banner does not say the data lives in memory only (%q):\n%s", memoryNotice, banner)
+			}
 			kids := children(cmd.Process.Pid)
 			if len(kids) == 0 {
 				t.Fatal("no moto process under nianbao run")
@@ -134,7 +138,7 @@ func TestRunFirstAnswerIsReady(t *testing.T) {
 	if resp.StatusCode != http.StatusAccepted {
 		t.Fatalf("the first answer to the sign-in request: %s, want 202", resp.Status)
 	}
-	// The mail is sent before the 202; a short wait covers only the mailbox's own delivery.
+	// The mail is sent by the sign-in function after the 202 (an asynchronous invocation).
 	var seen string
 	for end := time.Now().Add(10 * time.Second); time.Now().Before(end); time.Sleep(50 * time.Millisecond) {
 		r, err := client.Get(base + "/_local/mail")

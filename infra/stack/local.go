@@ -226,3 +226,11 @@ func (s *Stack) serveSite(w http.ResponseWriter, r *http.Request) {
 	}
 	io.Copy(w, out.Body)
 }
+
+// WaitAsync waits for the asynchronous (Event) invocations started so far to end: a
+// test looks at what they did only once they have.
+func (s *Stack) WaitAsync() {
+	if s.gw != nil {
+		s.gw.async.Wait()
+	}
+}

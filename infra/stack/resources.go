@@ -50,13 +50,16 @@ var resourceTypes = map[string]struct {
 	"AWS::CloudWatch::Alarm":               {why: "no metrics locally"},
 	"AWS::SNS::Topic":                      {why: "only alarms publish to it"},
 	"AWS::SNS::Subscription":               {why: "only alarms publish to it"},
-	"AWS::IAM::Role":                       {why: "moto does not enforce IAM"},
-	"AWS::IAM::Policy":                     {why: "moto does not enforce IAM"},
-	"AWS::IAM::ManagedPolicy":              {why: "moto does not enforce IAM"},
-	"AWS::Lambda::Permission":              {why: "moto does not enforce IAM"},
+	"AWS::IAM::Role":                       {why: "not enforced for the stack (infra/smoke runs each function under moto's IAM)"},
+	"AWS::IAM::Policy":                     {why: "not enforced for the stack (infra/smoke runs each function under moto's IAM)"},
+	"AWS::IAM::ManagedPolicy":              {why: "not enforced for the stack (infra/smoke runs each function under moto's IAM)"},
+	"AWS::Lambda::Permission":              {why: "not enforced for the stack (infra/smoke runs each function under moto's IAM)"},
 	"AWS::CloudFront::Distribution":        {why: "the site is served from the web port"},
 	"AWS::CloudFront::OriginAccessControl": {why: "the site is served from the web port"},
 	"AWS::CloudFront::Function":            {why: "the site is served from the web port, index.html for folders"},
+
+	// The pages carry their own CSP in a <meta>; the headers are infra/deploy's to check.
+	"AWS::CloudFront::ResponseHeadersPolicy": {why: "the site is served from the web port"},
 }
 
 // eventTypes are the SAM event sources the local stack knows on a function.

@@ -113,6 +113,7 @@ type Stack struct {
 
 	listeners []net.Listener // closed by Stop even if never served
 	webPort   *reservedPort  // bound, not listening, until the stack is ready
+	faults    faultSet       // answered by the gateway in place of moto (faults.go)
 
 	stopOnce sync.Once
 	stopErr  error
@@ -194,7 +195,7 @@ func Start(ctx context.Context, opts Options) (_ *Stack, err error) {
 		s.Info.Moto, s.Info.Python, s.Info.Workarounds = s.moto.info.Moto, s.moto.info.Python, s.moto.info.Workarounds
 		motoURL, _ := url.Parse(s.MotoURL)
 		s.gw = newGateway(base, motoURL, s.log)
-		s.gwSrv = &http.Server{Handler: s.gw, ReadHeaderTimeout: 10 * time.Second}
+		s.gwSrv = &http.Server{Handler: s.faults.handler(s.gw), ReadHeaderTimeout: 10 * time.Second}
 		go serve(s.gwSrv, gwLn, s.log, "gateway")
 	}
 
@@ -462,6 +463,11 @@ func (s *Stack) GetAtt(logicalID, attr string) (string, error) {
 	}
 	return scalarString(v), nil
 }
+
+// Resolve evaluates the intrinsic functions in a template value against the local
+// resources, Fn::If by the local conditions, as CloudFormation would against the
+// stack's (an IAM policy document from the template, say).
+func (s *Stack) Resolve(v any) (any, error) { return s.model.r.resolve(v, "Resolve") }
 
 // Template is the template the stack was made from.
 func (s *Stack) Template() *Template { return s.tmpl }

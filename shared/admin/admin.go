@@ -23,6 +23,8 @@ import (
 type File struct {
 	Agencies []Agency `yaml:"agencies"`
 	Users    []User   `yaml:"users"`
+	// Substitutes (代理) name who stands in for an approver, and when (away.go).
+	Substitutes []store.Substitute `yaml:"substitutes"`
 }
 
 // Agency is one agency in the file.
@@ -47,6 +49,8 @@ type Level struct {
 	Name                  string   `yaml:"name"`
 	Approvers             []string `yaml:"approvers"`
 	ConfidentialityReview *bool    `yaml:"confidentiality_review"`
+	// EscalateTo is offered the level's approval after its last reminder.
+	EscalateTo string `yaml:"escalate_to"`
 }
 
 // User is one user in the file.
@@ -155,6 +159,7 @@ func (f *File) check() error {
 			}
 		}
 	}
+	errs = append(errs, f.checkAway()...)
 	return errors.Join(errs...)
 }
 
@@ -233,6 +238,7 @@ func validEmail(s string) bool {
 // Summary says what an import wrote.
 type Summary struct {
 	Agencies, Users int
+	Substitutes     int // 代理 (away.go)
 }
 
 // Import writes the file's agencies and users.
@@ -260,7 +266,8 @@ func Import(ctx context.Context, st *store.Store, f *File) (Summary, error) {
 			if l.ConfidentialityReview != nil {
 				review = *l.ConfidentialityReview
 			}
-			ag.Chain = append(ag.Chain, store.Level{Name: strings.TrimSpace(l.Name), Approvers: lower(l.Approvers), ConfidentialityReview: review})
+			ag.Chain = append(ag.Chain, store.Level{Name: strings.TrimSpace(l.Name), Approvers: lower(l.Approvers), ConfidentialityReview: review,
+				EscalateTo: strings.ToLower(strings.TrimSpace(l.EscalateTo))})
 		}
 		if err := st.PutAgency(ctx, ag); err != nil {
 			return sum, err
@@ -272,6 +279,11 @@ func Import(ctx context.Context, st *store.Store, f *File) (Summary, error) {
 			return sum, err
 		}
 		sum.Users++
+	}
+	n, err := f.importSubstitutes(ctx, st)
+	sum.Substitutes = n
+	if err != nil {
+		return sum, err
 	}
 	return sum, nil
 }
@@ -311,5 +323,5 @@ func (f *File) Warnings() []string {
 			}
 		}
 	}
-	return out
+	return append(out, f.awayWarnings(drafters)...)
 }

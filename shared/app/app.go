@@ -32,6 +32,7 @@ import (
 	"nianbao/shared/lifecycle"
 	"nianbao/shared/links"
 	"nianbao/shared/mail"
+	"nianbao/shared/signin"
 	"nianbao/shared/store"
 
 	_ "time/tzdata" // dates are 北京时间; Lambda has no zone files
@@ -42,6 +43,7 @@ type Config struct {
 	TableName       string // TABLE_NAME
 	SiteBucket      string // SITE_BUCKET
 	StateMachineARN string // STATE_MACHINE_ARN (api only)
+	SignInFunction  string // SIGNIN_FUNCTION (api only): the function that mails sign-in links
 	BaseURL         string // BASE_URL: where people open the app
 	SiteURL         string // SITE_URL: the public address of the published tree's root
 	MailFrom        string // MAIL_FROM
@@ -69,6 +71,7 @@ func ConfigFrom(getenv func(string) string) (Config, error) {
 		TableName:             getenv("TABLE_NAME"),
 		SiteBucket:            getenv("SITE_BUCKET"),
 		StateMachineARN:       getenv("STATE_MACHINE_ARN"),
+		SignInFunction:        getenv("SIGNIN_FUNCTION"),
 		BaseURL:               strings.TrimRight(getenv("BASE_URL"), "/"),
 		SiteURL:               getenv("SITE_URL"),
 		MailFrom:              getenv("MAIL_FROM"),
@@ -200,6 +203,25 @@ func (a *App) Life() *lifecycle.Lifecycle {
 		Workflow: &lifecycle.SFNWorkflow{Client: a.SFN, StateMachineARN: a.Config.StateMachineARN},
 		Log:      a.Log,
 	}
+}
+
+// SignIn is the sign-in function's mailer (shared/signin). It needs no link key: a
+// sign-in link's secret is random, and only its hash is stored.
+func (a *App) SignIn() *signin.Mailer {
+	return &signin.Mailer{Store: a.Store, Mail: a.Mail, BaseURL: a.Config.BaseURL, Log: a.Log}
+}
+
+// SignInFunction is the logical id of the function that mails sign-in links.
+const SignInFunction = "SignInFunction"
+
+// SignInHandler builds the sign-in function's handler from an environment (the local
+// stack's factory for SignInFunction).
+func SignInHandler(ctx context.Context, getenv func(string) string) (lambda.Handler, error) {
+	a, err := New(ctx, getenv)
+	if err != nil {
+		return nil, err
+	}
+	return lambda.NewHandler(a.SignIn().Handle), nil
 }
 
 // Steps is the approval workflow's step handlers.

@@ -47,8 +47,8 @@ func TestMessagesPutTheLinkFirst(t *testing.T) {
 	a := &store.Approval{LevelName: "办公室", ConfidentialityReview: true, Reminders: 1}
 	link := "http://127.0.0.1:8080/review/id/secret"
 	for name, m := range map[string]struct{ subject, text, html string }{
-		"request":  msg(approvalMessage(ag, v, a, "office@demo.local", link, false)),
-		"reminder": msg(approvalMessage(ag, v, a, "office@demo.local", link, true)),
+		"request":  msg(approvalMessage(ag, v, a, store.Recipient{Email: "office@demo.local"}, link, false)),
+		"reminder": msg(approvalMessage(ag, v, a, store.Recipient{Email: "office@demo.local"}, link, true)),
 	} {
 		if !strings.HasPrefix(m.text, "审批链接："+link) {
 			t.Errorf("%s: the text does not start with the link:\n%s", name, m.text)
@@ -63,7 +63,7 @@ func TestMessagesPutTheLinkFirst(t *testing.T) {
 			t.Errorf("%s: %s\n%s", name, m.subject, m.text)
 		}
 	}
-	if m := msg(approvalMessage(ag, v, a, "x@demo.local", link, true)); !strings.HasPrefix(m.subject, "【催办】") {
+	if m := msg(approvalMessage(ag, v, a, store.Recipient{Email: "x@demo.local"}, link, true)); !strings.HasPrefix(m.subject, "【催办】") {
 		t.Errorf("reminder subject %q", m.subject)
 	}
 }

@@ -2,9 +2,10 @@ package approval
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"slices"
+
+	"nianbao/shared/store"
 )
 
 // FailInput is the input of the RecordFailure step: the state, the step that failed and
@@ -30,8 +31,9 @@ func (s *Steps) RecordFailure(ctx context.Context, in FailInput) error {
 	// step and the error's name, enough for the operator to find the log.
 	s.log().ErrorContext(ctx, "workflow step failed", "agency", st.Agency, "year", st.Year, "version", st.Version,
 		"step", in.Step, "error", in.Error.Error, "cause", truncate(in.Error.Cause, 2000))
-	cause := in.Error.Error
-	comment := fmt.Sprintf("「%s」步骤失败（%s），请联系系统管理员。", stepLabel(in.Step), cause)
+	step := store.StepOf(in.Step)
+	// No Go or SDK names for people: the step, and what to do; the log has the rest.
+	comment := fmt.Sprintf("「%s」步骤出错（%s），请联系系统管理员；处理后可重新提交。", step.Name, step.Failed)
 	// A failed notice after publication leaves the report published: it is public, only
 	// the mail did not go out; the 办公室 is told below all the same.
 	if err := s.Life.Fail(ctx, st, in.Step, comment, in.Step == "Notify", len(v.Chain)); err != nil {
@@ -41,34 +43,13 @@ func (s *Steps) RecordFailure(ctx context.Context, in FailInput) error {
 	if !slices.Contains(to, v.SubmittedBy) {
 		to = append(to, v.SubmittedBy)
 	}
-	err = s.send(ctx, failedMessage(ag, v, to, stepLabel(in.Step), cause, s.reportURL(st)))
-	if err != nil && !isTransient(err) {
-		// The same mail that failed the step (a lost identity) fails here too. The
-		// failure is recorded, and the execution ends failed, which fires the
-		// operator's alarm: retrying would only record it again.
+	if err := s.send(ctx, failedMessage(ag, v, to, step, in.Step == "Notify", s.reportURL(st))); err != nil {
+		// Often the same mail that failed the step (a lost identity) fails here too.
+		// The failure is recorded and the execution ends failed, which fires the
+		// operator's alarm; a retry would only mail and record it again.
 		s.log().ErrorContext(ctx, "failure notice not sent", "agency", st.Agency, "year", st.Year, "version", st.Version, "err", err)
-		return nil
 	}
-	return err
-}
-
-// stepLabel names a state of the state machine in Chinese.
-func stepLabel(step string) string {
-	switch step {
-	case "Validate":
-		return "校验"
-	case "RequestApproval":
-		return "审批"
-	case "Remind":
-		return "催办"
-	case "Return":
-		return "退回"
-	case "Publish":
-		return "发布"
-	case "Notify":
-		return "通知"
-	}
-	return step
+	return nil
 }
 
 func truncate(s string, n int) string {
@@ -77,9 +58,4 @@ func truncate(s string, n int) string {
 		return s
 	}
 	return string(r[:n]) + "…"
-}
-
-func isTransient(err error) bool {
-	var t *TransientError
-	return errors.As(err, &t)
 }

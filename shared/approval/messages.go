@@ -64,7 +64,8 @@ func submittedLine(v *store.Version) string {
 	return fmt.Sprintf("提交人：%s；提交时间：%s（北京时间）", v.SubmittedBy, render.DateTime(v.SubmittedAt))
 }
 
-func approvalMessage(ag *store.Agency, v *store.Version, a *store.Approval, to, link string, reminder bool) mail.Message {
+func approvalMessage(ag *store.Agency, v *store.Version, a *store.Approval, r store.Recipient, link string, reminder bool) mail.Message {
+	to := r.Email
 	subject := "【待审批】" + reportTitle(ag, v)
 	lines := []string{
 		fmt.Sprintf("%s已提交，等待「%s」审批。", reportTitle(ag, v), a.LevelName),
@@ -73,6 +74,13 @@ func approvalMessage(ag *store.Agency, v *store.Version, a *store.Approval, to, 
 	if reminder {
 		subject = "【催办】" + reportTitle(ag, v)
 		lines = append([]string{fmt.Sprintf("这是第 %d 次催办：报告仍在等待您的审批。", a.Reminders)}, lines...)
+	}
+	switch {
+	case r.For != "":
+		lines = append(lines, fmt.Sprintf("您是 %s 的代理人：在代理期间可以代其审批，记录将显示「%s」。%s 也收到了本审批，任何一人审批后即结束。",
+			r.For, store.ActorLabel(r.Email, r.For), r.For))
+	case r.Escalation:
+		lines = append(lines, fmt.Sprintf("「%s」经 %d 次催办仍未审批，现提交您审批；逾期仍未审批的，报告将退回起草人。", a.LevelName, a.Reminders))
 	}
 	if v.CorrectionReason != "" {
 		lines = append(lines, "本版是对已发布报告的更正，更正原因："+v.CorrectionReason)
@@ -84,6 +92,16 @@ func approvalMessage(ag *store.Agency, v *store.Version, a *store.Approval, to, 
 		"打开上面的链接查看报告全文，选择「同意」或「退回」。",
 		"此链接只供您本人使用，请勿转发。")
 	return letter{To: []string{to}, Subject: subject, Link: link, LinkLabel: "审批链接", Lines: lines}.message()
+}
+
+// escalatedMessage tells a level's approvers that their approval was offered to the
+// level's escalate_to after the last reminder.
+func escalatedMessage(ag *store.Agency, v *store.Version, a *store.Approval, to []string, escalateTo string) mail.Message {
+	return letter{To: to, Subject: "【已提交上级】" + reportTitle(ag, v),
+		Lines: []string{
+			fmt.Sprintf("%s在「%s」经 %d 次催办仍未审批，已提交 %s 审批。", reportTitle(ag, v), a.LevelName, a.Reminders, escalateTo),
+			"您的审批链接仍然有效：您或 " + escalateTo + " 任何一人审批后即结束；逾期仍未审批的，报告将退回起草人。",
+		}}.message()
 }
 
 func invalidMessage(ag *store.Agency, v *store.Version, findings []report.Finding, url string) mail.Message {
@@ -129,11 +147,16 @@ func publishedMessage(ag *store.Agency, v *store.Version, to []string, url strin
 	return letter{To: to, Subject: "【已发布】" + reportTitle(ag, v), Link: url, LinkLabel: "查看已发布的报告", Lines: lines}.message()
 }
 
-func failedMessage(ag *store.Agency, v *store.Version, to []string, step, cause, url string) mail.Message {
-	return letter{To: to, Subject: "【发布失败】" + reportTitle(ag, v), Link: url, LinkLabel: "查看报告",
-		Lines: []string{
-			fmt.Sprintf("%s在「%s」步骤失败，未完成审批和发布。", reportTitle(ag, v), step),
-			"错误：" + cause + "（详情见系统日志）",
-			"请联系系统管理员处理后重新提交。",
-		}}.message()
+func failedMessage(ag *store.Agency, v *store.Version, to []string, step store.Step, published bool, url string) mail.Message {
+	lines := []string{
+		fmt.Sprintf("%s在「%s」步骤出错：%s。", reportTitle(ag, v), step.Name, step.Failed),
+		"请联系系统管理员处理（详情见系统日志），处理后起草人可重新提交。",
+	}
+	if published {
+		lines = []string{
+			fmt.Sprintf("%s已发布，但「%s」未能发出：起草人和审批人没有收到发布通知。", reportTitle(ag, v), step.Name),
+			"请联系系统管理员查看系统日志。",
+		}
+	}
+	return letter{To: to, Subject: "【" + step.Failed + "】" + reportTitle(ag, v), Link: url, LinkLabel: "查看报告", Lines: lines}.message()
 }

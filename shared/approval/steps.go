@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"time"
 
 	"nianbao/shared/lifecycle"
@@ -139,11 +140,18 @@ func (s *Steps) RequestApproval(ctx context.Context, in AwaitInput) error {
 		ConfidentialityReview: level.ConfidentialityReview,
 		TaskToken:             in.Token,
 		Created:               now,
-		// The link lives as long as the wait can: every reminder interval, plus a day.
-		Expires: now.Add(time.Duration(st.ReminderSeconds*(st.MaxReminders+1))*time.Second + 24*time.Hour),
+		// The link lives as long as the wait can: every reminder interval (and the
+		// escalation's), plus a day.
+		Expires: now.Add(time.Duration(st.ReminderSeconds*(st.MaxReminders+1+escalation(level)))*time.Second + 24*time.Hour),
 	}
-	for _, email := range level.Approvers {
-		a.Recipients = append(a.Recipients, store.Recipient{Email: email, SecretHash: links.Hash(s.Keys.ApprovalSecret(a.ID, email))})
+	// The approvers, and the substitutes (代理) of those away today.
+	subs, err := s.Store.Substitutes(ctx, st.Agency)
+	if err != nil {
+		return &TransientError{Err: err}
+	}
+	for _, r := range lifecycle.LevelRecipients(level, subs, lifecycle.Day(now)) {
+		r.SecretHash = links.Hash(s.Keys.ApprovalSecret(a.ID, r.Email))
+		a.Recipients = append(a.Recipients, r)
 	}
 	got, created, err := s.Store.CreateApproval(ctx, a)
 	if err != nil {
@@ -191,15 +199,27 @@ func (s *Steps) send(ctx context.Context, m mail.Message) error {
 	return err
 }
 
+// escalation is the number of extra waits a level's escalate_to adds.
+func escalation(l store.Level) int {
+	if l.EscalateTo != "" {
+		return 1
+	}
+	return 0
+}
+
 func (s *Steps) mailApprovers(ctx context.Context, ag *store.Agency, v *store.Version, a *store.Approval, reminder bool) error {
-	for _, r := range a.Recipients {
-		link := links.ApprovalURL(s.BaseURL, a.ID, s.Keys.ApprovalSecret(a.ID, r.Email))
-		m := approvalMessage(ag, v, a, r.Email, link, reminder)
-		if err := s.send(ctx, m); err != nil {
+	for _, r := range a.Live() {
+		if err := s.mailRecipient(ctx, ag, v, a, r, reminder); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// mailRecipient mails one recipient their link.
+func (s *Steps) mailRecipient(ctx context.Context, ag *store.Agency, v *store.Version, a *store.Approval, r store.Recipient, reminder bool) error {
+	link := links.ApprovalURL(s.BaseURL, a.ID, s.Keys.ApprovalSecret(a.ID, r.Email))
+	return s.send(ctx, approvalMessage(ag, v, a, r, link, reminder))
 }
 
 // RemindResult tells the state machine whether to wait again or give up.
@@ -209,6 +229,9 @@ type RemindResult struct {
 	// Closed: the approval ended without a decision (the report was withdrawn); the
 	// execution has nothing left to do.
 	Closed bool `json:"closed"`
+	// Escalated: the approval was just offered to the level's escalate_to; the
+	// execution waits once more.
+	Escalated bool `json:"escalated"`
 }
 
 // Remind runs when a level has not decided within the reminder interval: a reminder with
@@ -232,6 +255,26 @@ func (s *Steps) Remind(ctx context.Context, in Input) (RemindResult, error) {
 		overdue := a.ClosedReason == store.ClosedOverdue
 		return RemindResult{Reminders: a.Reminders, Overdue: overdue, Closed: !overdue}, nil
 	}
+	if a.Escalated && a.EscalatedToken == a.TaskToken {
+		// A retry of the escalation of this very wait: finish its mail, once.
+		if !a.EscalationNotified && int(in.Level) < len(v.Chain) {
+			return s.notifyEscalation(ctx, ag, v, a, v.Chain[in.Level])
+		}
+		return RemindResult{Reminders: a.Reminders, Escalated: true}, nil
+	}
+	if a.RemindedToken != "" && a.RemindedToken == a.TaskToken {
+		// A retry of this very reminder (its mail failed in a way that passes): it is
+		// counted and recorded already; send it again.
+		if err := s.mailApprovers(ctx, ag, v, a, true); err != nil {
+			return RemindResult{}, err
+		}
+		return RemindResult{Reminders: a.Reminders}, nil
+	}
+	if a.Reminders >= in.MaxReminders && !a.Escalated && int(in.Level) < len(v.Chain) {
+		if res, escalated, err := s.escalate(ctx, ag, v, a, v.Chain[in.Level], in); escalated || err != nil {
+			return res, err
+		}
+	}
 	if a.Reminders >= in.MaxReminders {
 		if err := s.Life.CloseOverdue(ctx, a); err != nil {
 			if lifecycle.ErrorCode(err) == lifecycle.CodeConflict { // decided (or closed) in the meantime: look again
@@ -241,7 +284,7 @@ func (s *Steps) Remind(ctx context.Context, in Input) (RemindResult, error) {
 		}
 		return RemindResult{Overdue: true, Reminders: a.Reminders}, nil
 	}
-	counted, err := s.Store.CountReminder(ctx, a.ID)
+	counted, err := s.Store.CountReminder(ctx, a.ID, a.TaskToken)
 	if err != nil {
 		if store.IsConflict(err) { // decided or closed meanwhile: look again
 			return s.Remind(ctx, in)
@@ -255,10 +298,91 @@ func (s *Steps) Remind(ctx context.Context, in Input) (RemindResult, error) {
 	}); err != nil {
 		return RemindResult{}, err
 	}
-	if err := s.mailApprovers(ctx, ag, v, a, true); err != nil {
+	// Substitutions that began since the request: their substitutes get a request of
+	// their own; everyone already asked, the reminder.
+	before := map[string]bool{}
+	for _, r := range a.Recipients {
+		before[r.Email] = true
+	}
+	if added, err := s.addSubstitutes(ctx, a); err != nil {
 		return RemindResult{}, err
+	} else if added != nil {
+		a = added
+	}
+	for _, r := range a.Live() {
+		if err := s.mailRecipient(ctx, ag, v, a, r, before[r.Email]); err != nil {
+			return RemindResult{}, err
+		}
 	}
 	return RemindResult{Reminders: a.Reminders}, nil
+}
+
+// addSubstitutes adds to a the substitutes whose substitution runs today and who are not
+// recipients yet; nil when there are none.
+func (s *Steps) addSubstitutes(ctx context.Context, a *store.Approval) (*store.Approval, error) {
+	subs, err := s.Store.Substitutes(ctx, a.Agency)
+	if err != nil {
+		return nil, &TransientError{Err: err}
+	}
+	missing := lifecycle.MissingSubstitutes(a, subs, lifecycle.Day(s.Store.Now()))
+	if len(missing) == 0 {
+		return nil, nil
+	}
+	for i := range missing {
+		missing[i].SecretHash = links.Hash(s.Keys.ApprovalSecret(a.ID, missing[i].Email))
+	}
+	got, err := s.Store.AddRecipients(ctx, a.ID, missing)
+	if store.IsConflict(err) {
+		return nil, nil // decided or closed meanwhile: the reminder goes out as it stands
+	}
+	return got, err
+}
+
+// escalate offers the approval to the level's escalate_to after its last reminder and
+// tells the approvers; the state machine then waits once more (RequestApproval rearms
+// the same approval) before the report is returned as overdue.
+// escalated is false when the level has nothing to escalate to.
+func (s *Steps) escalate(ctx context.Context, ag *store.Agency, v *store.Version, a *store.Approval, level store.Level, in Input) (res RemindResult, escalated bool, err error) {
+	to := strings.ToLower(strings.TrimSpace(level.EscalateTo))
+	got, ok, err := s.Life.Escalate(ctx, a, level, links.Hash(s.Keys.ApprovalSecret(a.ID, to)))
+	if err != nil {
+		if lifecycle.ErrorCode(err) == lifecycle.CodeConflict { // decided, closed or escalated meanwhile: look again
+			res, err := s.Remind(ctx, in)
+			return res, true, err
+		}
+		return RemindResult{}, true, err
+	}
+	if !ok {
+		return RemindResult{}, false, nil
+	}
+	s.log().InfoContext(ctx, "escalated", "agency", in.Agency, "year", in.Year, "version", in.Version, "level", a.LevelName, "to", to)
+	res, err = s.notifyEscalation(ctx, ag, v, got, level)
+	return res, true, err
+}
+
+// notifyEscalation mails the escalation's link, tells the level's approvers, and notes
+// it, so a retried step mails once.
+func (s *Steps) notifyEscalation(ctx context.Context, ag *store.Agency, v *store.Version, a *store.Approval, level store.Level) (RemindResult, error) {
+	to := strings.ToLower(strings.TrimSpace(level.EscalateTo))
+	var told []string
+	for _, r := range a.Live() {
+		if r.Escalation {
+			if err := s.mailRecipient(ctx, ag, v, a, r, false); err != nil {
+				return RemindResult{}, err
+			}
+			continue
+		}
+		told = append(told, r.Email)
+	}
+	if len(told) > 0 {
+		if err := s.send(ctx, escalatedMessage(ag, v, a, told, to)); err != nil {
+			return RemindResult{}, err
+		}
+	}
+	if err := s.Store.MarkEscalationNotified(ctx, a.ID); err != nil {
+		return RemindResult{}, &TransientError{Err: err}
+	}
+	return RemindResult{Reminders: a.Reminders, Escalated: true}, nil
 }
 
 // Return kinds: why a report goes back to its drafter.

@@ -76,9 +76,9 @@ func NewSheet(ag *store.Agency, v *store.Version, approvals []*store.Approval, t
 		if a != nil {
 			switch a.State {
 			case store.ApprovalDecided:
-				lv.Result, lv.Decided, lv.By, lv.At, lv.Comment = a.Decision.Label(), true, a.DecidedBy, a.DecidedAt, a.Comment
+				lv.Result, lv.Decided, lv.By, lv.At, lv.Comment = a.Decision.Label(), true, a.DecidedLabel(), a.DecidedAt, a.Comment
 				if a.Attested {
-					lv.Attested, lv.AttestedBy, lv.AttestedAt = true, a.DecidedBy, a.DecidedAt
+					lv.Attested, lv.AttestedBy, lv.AttestedAt = true, a.DecidedLabel(), a.DecidedAt
 				}
 			case store.ApprovalClosed:
 				lv.Result = map[store.ClosedReason]string{
@@ -94,7 +94,7 @@ func NewSheet(ag *store.Agency, v *store.Version, approvals []*store.Approval, t
 		// The audit log says who ticked the attestation and when.
 		for _, e := range tl {
 			if e.Action == store.ActionAttest && e.Version == v.Number && e.Level == l.Name {
-				lv.Attested, lv.AttestedBy, lv.AttestedAt = true, e.Actor, e.At
+				lv.Attested, lv.AttestedBy, lv.AttestedAt = true, e.ActorLabel(), e.At
 			}
 		}
 		s.Levels = append(s.Levels, lv)

@@ -78,7 +78,7 @@ func CheckDecision(a *store.Approval, in DecideInput) error {
 // the decision is recorded but its delivery fails, the approval comes back with the
 // error: the workflow picks a recorded decision up at its next reminder.
 func (l *Lifecycle) Decide(ctx context.Context, a *store.Approval, in DecideInput) (*store.Approval, error) {
-	if open, why := Open(a, l.Store.Now()); !open {
+	if open, why := OpenTo(a, in.Approver, l.Store.Now()); !open {
 		return nil, &Error{Code: CodeConflict, Message: why}
 	}
 	if err := CheckDecision(a, in); err != nil {
@@ -93,12 +93,16 @@ func (l *Lifecycle) Decide(ctx context.Context, a *store.Approval, in DecideInpu
 	if in.Decision == store.DecisionReturn {
 		action = store.ActionReturn
 	}
-	audit := []store.AuditEntry{{Actor: in.Approver, Action: action, Version: a.Version, Level: a.LevelName, Comment: comment, IP: in.IP}}
+	var onBehalf string // a substitute decides for the approver their link names
+	if r, ok := a.RecipientNamed(in.Approver); ok {
+		onBehalf = r.For
+	}
+	audit := []store.AuditEntry{{Actor: in.Approver, For: onBehalf, Action: action, Version: a.Version, Level: a.LevelName, Comment: comment, IP: in.IP}}
 	if attested {
-		audit = append(audit, store.AuditEntry{Actor: in.Approver, Action: store.ActionAttest, Version: a.Version, Level: a.LevelName,
+		audit = append(audit, store.AuditEntry{Actor: in.Approver, For: onBehalf, Action: store.ActionAttest, Version: a.Version, Level: a.LevelName,
 			Comment: Attestation, IP: in.IP})
 	}
-	decided, err := l.Store.Decide(ctx, a, store.Decision{Decision: in.Decision, By: in.Approver, Comment: comment, Attested: attested, Audit: audit})
+	decided, err := l.Store.Decide(ctx, a, store.Decision{Decision: in.Decision, By: in.Approver, For: onBehalf, Comment: comment, Attested: attested, Audit: audit})
 	if err != nil {
 		if store.IsConflict(err) {
 			return nil, &Error{Code: CodeConflict, Message: "本级审批刚刚已有决定。", Err: err}
@@ -133,7 +137,7 @@ func (l *Lifecycle) Deliver(ctx context.Context, a *store.Approval) error {
 func Open(a *store.Approval, now time.Time) (bool, string) {
 	switch a.State {
 	case store.ApprovalDecided:
-		return false, fmt.Sprintf("「%s」已由 %s 于 %s（北京时间）%s。", a.LevelName, a.DecidedBy, render.DateTime(a.DecidedAt), a.Decision.Label())
+		return false, fmt.Sprintf("「%s」已由 %s 于 %s（北京时间）%s。", a.LevelName, a.DecidedLabel(), render.DateTime(a.DecidedAt), a.Decision.Label())
 	case store.ApprovalClosed:
 		switch a.ClosedReason {
 		case store.ClosedWithdrawn:

@@ -70,6 +70,11 @@ func (l *Lifecycle) SaveDraft(ctx context.Context, in SaveInput) (*Saved, error)
 			return nil, err
 		}
 		cur, gerr := l.Store.GetReport(ctx, ag.ID, in.Year)
+		if store.IsNotFound(gerr) {
+			// An If-Match for a report that does not exist (deleted, or another year's).
+			return nil, &Error{Code: CodeNotFound, Err: gerr,
+				Message: fmt.Sprintf("还没有 %d 年度的报告：首次保存时不要带 If-Match，或请先新建报告。", in.Year)}
+		}
 		if gerr != nil {
 			return nil, gerr
 		}
@@ -147,7 +152,11 @@ func (l *Lifecycle) Submit(ctx context.Context, in SubmitInput) (*Submitted, err
 	if len(ag.Chain) < store.MinLevels || len(ag.Chain) > store.MaxLevels {
 		return nil, Errorf(CodeConflict, "本机关的审批流程未配置（须有 %d 至 %d 级），请联系管理员。", store.MinLevels, store.MaxLevels)
 	}
-	if i := Unstaffed(ag.Chain, in.Actor); i != store.NoLevel {
+	subs, err := l.Store.Substitutes(ctx, ag.ID)
+	if err != nil {
+		return nil, err
+	}
+	if i := Unstaffed(ag.Chain, in.Actor, subs, Day(l.Store.Now())); i != store.NoLevel {
 		return nil, unstaffedError(ag.Chain, i)
 	}
 	doc, err := report.DecodeBytes(rp.Draft)

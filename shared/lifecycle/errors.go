@@ -57,24 +57,31 @@ func Errorf(code Code, format string, args ...any) *Error {
 	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
 }
 
-// ErrorCode is the code of an application error anywhere in err's chain; CodeInternal
-// for any other error, and "" for nil.
+// ErrorCode is the code of an application error anywhere in err's chain (a throttled
+// store is CodeUnavailable, as AsError says); CodeInternal for any other error, and ""
+// for nil.
 func ErrorCode(err error) Code {
 	if err == nil {
 		return ""
 	}
-	var e *Error
-	if errors.As(err, &e) {
+	if e, ok := AsError(err); ok {
 		return e.Code
 	}
 	return CodeInternal
 }
 
-// AsError finds the application error in err's chain.
+// AsError finds the application error in err's chain. The one place where an error of
+// the services behind is given a code: the store throttled (DynamoDB's throughput or
+// request rate exceeded) is CodeUnavailable, whatever was being done.
 func AsError(err error) (*Error, bool) {
 	var e *Error
-	ok := errors.As(err, &e)
-	return e, ok
+	if errors.As(err, &e) {
+		return e, true
+	}
+	if store.IsThrottled(err) {
+		return &Error{Code: CodeUnavailable, Message: "系统繁忙，请稍后再试。", Err: err}, true
+	}
+	return nil, false
 }
 
 // Codes lists every code, for the tests that check each has its status and words.

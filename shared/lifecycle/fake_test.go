@@ -30,6 +30,12 @@ type fakeStore struct {
 	MarkDeliveredFn    func(id string) error
 	SetTaskTokenFn     func(id, token string) (*store.Approval, error)
 	CloseApprovalFn    func(id string, reason store.ClosedReason) (*store.Approval, error)
+	GetUserFn          func(email string) (*store.User, error)
+	SubstitutesFn      func(agency string) ([]store.Substitute, error) // unset: none
+	PutSubstituteFn    func(sub store.Substitute) error
+	DeleteSubstituteFn func(agency, approver string) error
+	ReassignFn         func(a *store.Approval, to store.Recipient, m store.Reassignment, audit store.AuditEntry) (*store.Approval, error)
+	EscalateFn         func(a *store.Approval, to store.Recipient, audit store.AuditEntry) (*store.Approval, error)
 }
 
 func newFakeStore() *fakeStore {
@@ -153,6 +159,49 @@ func (f *fakeStore) CloseApproval(_ context.Context, id string, reason store.Clo
 		return nil, err
 	}
 	return f.CloseApprovalFn(id, reason)
+}
+
+func (f *fakeStore) GetUser(_ context.Context, email string) (*store.User, error) {
+	if err := f.call("GetUser", f.GetUserFn); err != nil {
+		return nil, err
+	}
+	return f.GetUserFn(email)
+}
+
+func (f *fakeStore) Substitutes(_ context.Context, agency string) ([]store.Substitute, error) {
+	f.calls["Substitutes"]++
+	if f.SubstitutesFn == nil {
+		return nil, nil
+	}
+	return f.SubstitutesFn(agency)
+}
+
+func (f *fakeStore) PutSubstitute(_ context.Context, sub store.Substitute) error {
+	if err := f.call("PutSubstitute", f.PutSubstituteFn); err != nil {
+		return err
+	}
+	return f.PutSubstituteFn(sub)
+}
+
+func (f *fakeStore) DeleteSubstitute(_ context.Context, agency, approver string) error {
+	if err := f.call("DeleteSubstitute", f.DeleteSubstituteFn); err != nil {
+		return err
+	}
+	return f.DeleteSubstituteFn(agency, approver)
+}
+
+func (f *fakeStore) Reassign(_ context.Context, a *store.Approval, to store.Recipient, m store.Reassignment, audit store.AuditEntry) (*store.Approval, error) {
+	if err := f.call("Reassign", f.ReassignFn); err != nil {
+		return nil, err
+	}
+	return f.ReassignFn(a, to, m, audit)
+}
+
+func (f *fakeStore) Escalate(_ context.Context, a *store.Approval, to store.Recipient, audit store.AuditEntry) (*store.Approval, error) {
+	if err := f.call("Escalate", f.EscalateFn); err != nil {
+		return nil, err
+	}
+	return f.EscalateFn(a, to, audit)
 }
 
 // fakeWorkflow is a Workflow made of function fields.

@@ -136,6 +136,13 @@ func TestSaveDraft(t *testing.T) {
 			}
 		})
 	}
+	t.Run("an If-Match for a report that does not exist", func(t *testing.T) {
+		l, st, _ := newLife()
+		st.GetReportFn = reports(nil)
+		st.SaveDraftFn = func(string, int, []byte, int, string, string) (int, error) { return 0, store.ErrConflict }
+		_, err := l.SaveDraft(ctx, SaveInput{Agency: agency(1), Year: 2025, Doc: sampleDoc(t), ExpectRev: 3})
+		wantCode(t, err, CodeNotFound, "还没有 2025 年度的报告")
+	})
 	for _, tt := range []struct {
 		name   string
 		status store.Status
@@ -567,6 +574,9 @@ func TestWorkflowMoves(t *testing.T) {
 		if err := l.Published(ctx, e, "http://x/"); err != nil {
 			t.Fatal(err)
 		}
+		if st.calls["Audit"] != 0 {
+			t.Error("a retried publication recorded it again")
+		}
 	})
 	t.Run("rearm delivers a decision taken while no wait was live", func(t *testing.T) {
 		l, st, wf := newLife()
@@ -669,6 +679,22 @@ func TestSeparationOfDuties(t *testing.T) {
 			})
 		}
 	})
+	t.Run("deciding a level must leave the others someone to decide them", func(t *testing.T) {
+		l, st, _ := newLife()
+		// L1 [a, b], L2 [a]: if a decides L1, nobody may decide L2.
+		st.GetVersionFn = func(string, int, int) (*store.Version, error) {
+			return &store.Version{SubmittedBy: "c@x", Chain: []store.Level{
+				{Name: "L1", Approvers: []string{"a@x", "b@x"}}, {Name: "L2", Approvers: []string{"a@x"}}}}, nil
+		}
+		st.FindApprovalFn = func(string, int, int, store.LevelIndex) (*store.Approval, error) { return nil, store.ErrNotFound }
+		l1 := &store.Approval{ID: "1", Level: 0, LevelName: "L1"}
+		if err := l.MayDecide(ctx, l1, "a@x"); ErrorCode(err) != CodeForbidden || !strings.Contains(err.Error(), "「L2」将没有可以审批的人") {
+			t.Errorf("a at L1: %v", err)
+		}
+		if err := l.MayDecide(ctx, l1, "b@x"); err != nil {
+			t.Errorf("b at L1: %v", err)
+		}
+	})
 	chain := func(levels ...[]string) []store.Level {
 		var out []store.Level
 		for i, a := range levels {
@@ -690,7 +716,7 @@ func TestSeparationOfDuties(t *testing.T) {
 		{"three levels for two people", chain([]string{"a", "b"}, []string{"a", "b"}, []string{"b", "a"}), "d", 2},
 	} {
 		t.Run("submitting: "+tt.name, func(t *testing.T) {
-			if got := Unstaffed(tt.chain, tt.submitter); got != tt.want {
+			if got := Unstaffed(tt.chain, tt.submitter, nil, "2026-01-10"); got != tt.want {
 				t.Errorf("Unstaffed = %d, want %d", got, tt.want)
 			}
 		})

@@ -103,11 +103,15 @@ func (l *Lifecycle) ClaimPublication(ctx context.Context, e Execution) (ok bool,
 
 // Published records the version as the one the public sees, with the record's line
 // (comment: where it is, and why it corrects an earlier one). A retried step finds the
-// report published already; that is not an error.
+// report published already: not an error, and not recorded again.
 func (l *Lifecycle) Published(ctx context.Context, e Execution, comment string) error {
-	if err := l.Store.UpdateStatus(ctx, e.Agency, e.Year, e.Version, store.ReportChange{
+	err := l.Store.UpdateStatus(ctx, e.Agency, e.Year, e.Version, store.ReportChange{
 		Status: store.StatusPublished, Level: store.NoLevel, PublishedVersion: e.Version,
-	}, Actor); err != nil && !store.IsConflict(err) {
+	}, Actor)
+	switch {
+	case store.IsConflict(err):
+		return nil // published by an earlier try, which recorded it
+	case err != nil:
 		return err
 	}
 	return l.Store.Audit(ctx, e.Agency, e.Year, store.AuditEntry{

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"maps"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -74,10 +75,13 @@ func (s *Store) SetTaskToken(ctx context.Context, id, token string) (*Approval, 
 		map[string]types.AttributeValue{":t": str(token)})
 }
 
-// CountReminder adds one to an approval's reminders and returns it.
-func (s *Store) CountReminder(ctx context.Context, id string) (*Approval, error) {
-	return s.updateApproval(ctx, id, "SET #reminders = #reminders + :one", "#state = :pending",
-		map[string]types.AttributeValue{":one": num(1), ":pending": str(string(ApprovalPending))})
+// CountReminder adds one to an approval's reminders for the wait of token (the one that
+// timed out) and returns it; once per wait: ErrConflict when the approval is no longer
+// pending or that wait's reminder was counted already.
+func (s *Store) CountReminder(ctx context.Context, id, token string) (*Approval, error) {
+	return s.updateApproval(ctx, id, "SET #reminders = #reminders + :one, #reminded_token = :tok",
+		"#state = :pending AND (attribute_not_exists(#reminded_token) OR #reminded_token <> :tok)",
+		map[string]types.AttributeValue{":one": num(1), ":pending": str(string(ApprovalPending)), ":tok": str(token)})
 }
 
 // Decision is what an approver decided, with the audit lines that record it.
@@ -87,6 +91,8 @@ type Decision struct {
 	Comment  string
 	Attested bool
 	Audit    []AuditEntry
+	// For is the approver a substitute decided for ("": in their own name).
+	For string
 }
 
 // Decide records a decision, atomically with its audit lines: pending → decided, only
@@ -96,8 +102,9 @@ type Decision struct {
 // ErrConflict and change nothing.
 func (s *Store) Decide(ctx context.Context, a *Approval, d Decision) (*Approval, error) {
 	now := s.now().UTC().Format(timeLayout)
-	expr := "SET #state = :decided, #decision = :d, #decided_by = :by, #decided_at = :now, #comment = :c, #attested = :att"
-	cond := "#state = :pending AND #expires > :now"
+	expr := "SET #state = :decided, #decision = :d, #decided_by = :by, #decided_at = :now, #comment = :c, #attested = :att, #decided_for = :for"
+	// Not reassigned since a was read: the link it came through still decides.
+	cond := "#state = :pending AND #expires > :now AND (attribute_not_exists(#assignment) OR #assignment = :asg)"
 	items := []types.TransactWriteItem{
 		{Update: &types.Update{
 			TableName: &s.table, Key: key(approvalPK(a.ID), skApproval),
@@ -105,6 +112,7 @@ func (s *Store) Decide(ctx context.Context, a *Approval, d Decision) (*Approval,
 			ExpressionAttributeValues: map[string]types.AttributeValue{
 				":decided": str(string(ApprovalDecided)), ":d": str(string(d.Decision)), ":by": str(d.By), ":now": str(now),
 				":c": str(d.Comment), ":att": boolean(d.Attested), ":pending": str(string(ApprovalPending)),
+				":for": str(d.For), ":asg": num(int64(a.Assignment)),
 			},
 		}},
 		{ConditionCheck: &types.ConditionCheck{
@@ -263,33 +271,41 @@ func (s *Store) AllowLoginMail(ctx context.Context, email string, max int, windo
 	cutoff := str(now.Add(-window).UTC().Format(timeLayout))
 	// Within the current window: count one more, while under the limit.
 	expr, cond := "SET #count = #count + :one", "#window_start > :cutoff AND #count < :max"
-	_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName: &s.table, Key: k, UpdateExpression: &expr, ConditionExpression: &cond,
-		ExpressionAttributeNames:  names(expr, cond),
-		ExpressionAttributeValues: map[string]types.AttributeValue{":one": num(1), ":cutoff": cutoff, ":max": num(int64(max))},
-	})
-	if err == nil {
-		return true, nil
+	count := func() (bool, error) {
+		_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+			TableName: &s.table, Key: k, UpdateExpression: &expr, ConditionExpression: &cond,
+			ExpressionAttributeNames:  names(expr, cond),
+			ExpressionAttributeValues: map[string]types.AttributeValue{":one": num(1), ":cutoff": cutoff, ":max": num(int64(max))},
+		})
+		if err == nil {
+			return true, nil
+		}
+		if err = conflict(err); !IsConflict(err) {
+			return false, fmt.Errorf("store: count sign-in mail: %w", err)
+		}
+		return false, nil
 	}
-	if err = conflict(err); !IsConflict(err) {
-		return false, fmt.Errorf("store: count sign-in mail: %w", err)
+	if ok, err := count(); ok || err != nil {
+		return ok, err
 	}
 	// No window, or an old one: start a new window with this mail.
-	m := k
+	m := maps.Clone(k)
 	m["window_start"] = str(now.UTC().Format(timeLayout))
 	m["count"] = num(1)
 	m[attrTTL] = num(now.Add(window).Unix())
-	cond = "attribute_not_exists(PK) OR #window_start <= :cutoff"
-	_, err = s.db.PutItem(ctx, &dynamodb.PutItemInput{
-		TableName: &s.table, Item: m, ConditionExpression: &cond,
-		ExpressionAttributeNames:  names(cond),
+	newCond := "attribute_not_exists(PK) OR #window_start <= :cutoff"
+	_, err := s.db.PutItem(ctx, &dynamodb.PutItemInput{
+		TableName: &s.table, Item: m, ConditionExpression: &newCond,
+		ExpressionAttributeNames:  names(newCond),
 		ExpressionAttributeValues: map[string]types.AttributeValue{":cutoff": cutoff},
 	})
 	if err == nil {
 		return true, nil
 	}
 	if err = conflict(err); IsConflict(err) {
-		return false, nil // the window is current and full
+		// The window is current: full, or just started by a concurrent request, which
+		// this one then counts in.
+		return count()
 	}
 	return false, fmt.Errorf("store: count sign-in mail: %w", err)
 }

@@ -8,6 +8,7 @@
 package store
 
 import (
+	"strings"
 	"time"
 )
 
@@ -48,17 +49,33 @@ func (r *Report) Label() string {
 	if r.Status != StatusFailed {
 		return r.Status.Label()
 	}
-	switch r.FailedStep {
-	case "Publish":
-		return "发布失败"
-	case "RequestApproval", "Remind":
-		return "流程出错：审批通知未能发出"
-	case "Return":
-		return "流程出错：退回通知未能发出"
-	case "Validate":
-		return "流程出错：校验未能完成"
+	return StepOf(r.FailedStep).Failed
+}
+
+// Step is one task of the approval state machine (workflow/approval.asl.json), as
+// people are told about it.
+type Step struct {
+	Name   string // 「审批通知」: what the step does
+	Failed string // the status label of a report whose workflow failed there
+}
+
+// steps are the state machine's tasks by their state names, the one table the status
+// labels, the failure's record line and its mail read.
+var steps = map[string]Step{
+	"Validate":        {Name: "校验", Failed: "流程出错：校验未能完成"},
+	"RequestApproval": {Name: "审批通知", Failed: "流程出错：审批通知未能发出"},
+	"Remind":          {Name: "催办通知", Failed: "流程出错：审批通知未能发出"},
+	"Return":          {Name: "退回通知", Failed: "流程出错：退回通知未能发出"},
+	"Publish":         {Name: "发布", Failed: "发布失败"},
+	"Notify":          {Name: "发布通知", Failed: "已发布（发布通知未能发出）"},
+}
+
+// StepOf is a step by its state name; an unknown one reads as the workflow in general.
+func StepOf(name string) Step {
+	if st, ok := steps[name]; ok {
+		return st
 	}
-	return r.Status.Label()
+	return Step{Name: "审批流程", Failed: StatusFailed.Label()}
 }
 
 // Roles a user may hold.
@@ -95,6 +112,9 @@ type Level struct {
 	Approvers []string `dynamodbav:"approvers" json:"approvers" yaml:"approvers"`
 	// ConfidentialityReview makes approval at this level require the 保密审查 attestation.
 	ConfidentialityReview bool `dynamodbav:"confidentiality_review" json:"confidentiality_review" yaml:"confidentiality_review"`
+	// EscalateTo is offered the level's approval after its last reminder, before the
+	// report is returned as overdue ("": no escalation).
+	EscalateTo string `dynamodbav:"escalate_to,omitempty" json:"escalate_to,omitempty" yaml:"escalate_to,omitempty"`
 }
 
 // Settings are an agency's workflow settings.
@@ -282,6 +302,45 @@ const NoLevel LevelIndex = -1
 type Recipient struct {
 	Email      string `dynamodbav:"email"`
 	SecretHash string `dynamodbav:"secret_hash"`
+	// For is the approver this recipient stands in for (a substitute's link).
+	For string `dynamodbav:"for,omitempty"`
+	// Escalation: the link offered to the level's escalate_to after its last reminder.
+	Escalation bool `dynamodbav:"escalation,omitempty"`
+	// Reassigned: the admin moved the approval away from this link, which then
+	// decides nothing and says why.
+	Reassigned *Reassignment `dynamodbav:"reassigned,omitempty"`
+}
+
+// Reassignment is an admin's move of a pending approval to another approver.
+type Reassignment struct {
+	To     string    `dynamodbav:"to"`
+	Reason string    `dynamodbav:"reason"`
+	By     string    `dynamodbav:"by"`
+	At     time.Time `dynamodbav:"at"`
+}
+
+// Substitute (代理) names who stands in for an approver of an agency from From to To,
+// both 北京时间 dates (YYYY-MM-DD) and both included.
+type Substitute struct {
+	Agency     string    `dynamodbav:"agency" json:"agency" yaml:"-"`
+	Approver   string    `dynamodbav:"approver" json:"approver" yaml:"approver"`
+	Substitute string    `dynamodbav:"substitute" json:"substitute" yaml:"substitute"`
+	From       string    `dynamodbav:"from" json:"from" yaml:"from"`
+	To         string    `dynamodbav:"to" json:"to" yaml:"to"`
+	SetBy      string    `dynamodbav:"set_by" json:"set_by" yaml:"-"`
+	Updated    time.Time `dynamodbav:"updated" json:"updated" yaml:"-"`
+}
+
+// Active reports whether the substitution runs on day (a 北京时间 date, YYYY-MM-DD).
+func (s Substitute) Active(day string) bool { return s.From <= day && day <= s.To }
+
+// ActorLabel is a person as the record shows them: 「张三（代 李四）」 for who decided in
+// the place of whom, or just who.
+func ActorLabel(by, onBehalfOf string) string {
+	if onBehalfOf == "" {
+		return by
+	}
+	return by + "（代 " + onBehalfOf + "）"
 }
 
 // Approval is the wait for one level's decision on one version.
@@ -310,16 +369,65 @@ type Approval struct {
 	Delivered bool `dynamodbav:"delivered"`
 	// Notified: the approvers were mailed their links (a retried request mails them once).
 	Notified bool `dynamodbav:"notified"`
+	// DecidedFor is the approver a substitute decided for ("": in their own name).
+	DecidedFor string `dynamodbav:"decided_for,omitempty"`
+	// Assignment counts the approval's reassignments: a decision taken through a link
+	// read before a reassignment loses to it.
+	Assignment int `dynamodbav:"assignment"`
+	// Escalated: the approval was offered to the level's escalate_to; EscalationNotified:
+	// the escalation's link and the approvers' notice were mailed (a retried step mails
+	// them once).
+	Escalated          bool `dynamodbav:"escalated,omitempty"`
+	EscalationNotified bool `dynamodbav:"escalation_notified,omitempty"`
+	// EscalatedToken is the token of the wait whose timeout the escalation answered: a
+	// retried step of that wait escalates nothing again.
+	EscalatedToken string `dynamodbav:"escalated_token,omitempty"`
+	// RemindedToken is the token of the wait whose timeout the last reminder answered:
+	// a retried Remind of that wait counts nothing again.
+	RemindedToken string `dynamodbav:"reminded_token"`
 }
 
-// Recipient finds the recipient whose secret hashes to hash.
+// DecidedLabel is who decided, as shown: 「张三（代 李四）」 for a substitute.
+func (a *Approval) DecidedLabel() string { return ActorLabel(a.DecidedBy, a.DecidedFor) }
+
+// Recipient finds the recipient whose secret hashes to hash; a live one before one the
+// approval was reassigned away from (a link sent again to a former recipient).
 func (a *Approval) Recipient(hash string) (Recipient, bool) {
-	for _, r := range a.Recipients {
-		if r.SecretHash == hash {
-			return r, true
+	var found *Recipient
+	for i, r := range a.Recipients {
+		if r.SecretHash == hash && (found == nil || found.Reassigned != nil) {
+			found = &a.Recipients[i]
 		}
 	}
-	return Recipient{}, false
+	if found == nil {
+		return Recipient{}, false
+	}
+	return *found, true
+}
+
+// RecipientNamed finds the live recipient of an address (a reassigned one when no other).
+func (a *Approval) RecipientNamed(email string) (Recipient, bool) {
+	var found *Recipient
+	for i, r := range a.Recipients {
+		if strings.EqualFold(r.Email, email) && (found == nil || found.Reassigned != nil) {
+			found = &a.Recipients[i]
+		}
+	}
+	if found == nil {
+		return Recipient{}, false
+	}
+	return *found, true
+}
+
+// Live are the recipients whose links still decide (not reassigned away).
+func (a *Approval) Live() []Recipient {
+	var out []Recipient
+	for _, r := range a.Recipients {
+		if r.Reassigned == nil {
+			out = append(out, r)
+		}
+	}
+	return out
 }
 
 // AuditEntry is one line of a report's audit log: who did what, when, from where.
@@ -331,6 +439,8 @@ type AuditEntry struct {
 	Level   string    `dynamodbav:"level,omitempty" json:"level"`
 	Comment string    `dynamodbav:"comment,omitempty" json:"comment"`
 	IP      string    `dynamodbav:"ip,omitempty" json:"-"`
+	// For is the approver a substitute acted for.
+	For string `dynamodbav:"for,omitempty" json:"for,omitempty"`
 	// Count is how many consecutive saves a save line stands for (0 on lines written
 	// one per save, before saves were folded in the store).
 	Count int `dynamodbav:"count,omitempty" json:"count,omitempty"`
@@ -338,25 +448,31 @@ type AuditEntry struct {
 
 // Audit actions.
 const (
-	ActionSave      = "save"
-	ActionSubmit    = "submit"
-	ActionWithdraw  = "withdraw"
-	ActionRequest   = "request"   // approval requested from a level
-	ActionApprove   = "approve"   // a level approved
-	ActionReturn    = "return"    // a level returned the report
-	ActionAttest    = "attest"    // 保密审查 attestation given with an approval
-	ActionRemind    = "remind"    // a reminder was sent
-	ActionOverdue   = "overdue"   // returned after the last reminder
-	ActionInvalid   = "invalid"   // the Validate step refused the version
-	ActionPublish   = "publish"   // published
-	ActionFail      = "fail"      // the workflow failed
-	ActionSignIn    = "sign_in"   // (user audit) signed in
-	ActionImport    = "import"    // agency created or updated by admin import
-	ActionCorrected = "corrected" // a correction replaced a published version
-	ActionUrge      = "urge"      // a supervisor sent 催报
+	ActionSave         = "save"
+	ActionSubmit       = "submit"
+	ActionWithdraw     = "withdraw"
+	ActionRequest      = "request"       // approval requested from a level
+	ActionApprove      = "approve"       // a level approved
+	ActionReturn       = "return"        // a level returned the report
+	ActionAttest       = "attest"        // 保密审查 attestation given with an approval
+	ActionRemind       = "remind"        // a reminder was sent
+	ActionOverdue      = "overdue"       // returned after the last reminder
+	ActionInvalid      = "invalid"       // the Validate step refused the version
+	ActionPublish      = "publish"       // published
+	ActionFail         = "fail"          // the workflow failed
+	ActionSignIn       = "sign_in"       // (user audit) signed in
+	ActionImport       = "import"        // agency created or updated by admin import
+	ActionCorrected    = "corrected"     // a correction replaced a published version
+	ActionSubmitUndone = "submit_undone" // a submission taken back: its execution could not start
+	ActionReassign     = "reassign"      // the admin moved a pending approval to another approver
+	ActionEscalate     = "escalate"      // offered to the level's escalate_to after the last reminder
+	ActionUrge         = "urge"          // a supervisor sent 催报
 	// ActionCorrectionRequest: a supervisor asked for a correction of the published report.
 	ActionCorrectionRequest = "correction_request"
 )
+
+// ActorLabel is the line's person as shown: 「张三（代 李四）」 for a substitute.
+func (e AuditEntry) ActorLabel() string { return ActorLabel(e.Actor, e.For) }
 
 // Publication records one published version, for the index pages.
 type Publication struct {

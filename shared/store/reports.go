@@ -192,7 +192,15 @@ func (s *Store) Submit(ctx context.Context, sub Submission) error {
 // UndoSubmit takes back a submission whose execution could not be started: the version
 // is deleted and the report goes back to prev, so nothing is left half-done.
 func (s *Store) UndoSubmit(ctx context.Context, agency string, year, version int, prev Status) error {
-	_, err := s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
+	// The record is append-only: the submission's line stays, and this one says it was
+	// taken back, so the timeline shows no version that never ran.
+	undone, err := s.auditPut(agency, year, AuditEntry{At: s.now(), Actor: "system", Action: ActionSubmitUndone, Version: version,
+		Comment: "审批流程未能启动，本次提交已撤销，报告仍为草稿。"})
+	if err != nil {
+		return err
+	}
+	_, err = s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
+		{Put: undone},
 		{Delete: &types.Delete{TableName: &s.table, Key: key(agencyPK(agency), versionSK(year, version))}},
 		{Update: &types.Update{
 			TableName:                &s.table,

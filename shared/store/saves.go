@@ -135,7 +135,18 @@ func (s *Store) saveDraft(ctx context.Context, agency string, year int, z []byte
 	if err != nil {
 		return 0, err
 	}
-	saves, err := marshalRuns(record(runs, cur.Updated, actor, ip, now))
+	runs = record(runs, cur.Updated, actor, ip, now)
+	if len(runs) > maxRuns {
+		// Two clerks taking turns add a run per turn until the next submission: the
+		// oldest go to the audit log (each at its fixed place: written again, it
+		// replaces itself), so that the item, and what each save costs, stays bounded.
+		spill := runs[:len(runs)-keptRuns]
+		if err := s.putRuns(ctx, agency, year, spill); err != nil {
+			return 0, err
+		}
+		runs = runs[len(runs)-keptRuns:]
+	}
+	saves, err := marshalRuns(runs)
 	if err != nil {
 		return 0, err
 	}
@@ -172,6 +183,18 @@ func (s *Store) flushSaves(ctx context.Context, agency string, year int) error {
 	if err != nil {
 		return err
 	}
+	return s.putRuns(ctx, agency, year, runs)
+}
+
+// The report item keeps at most maxRuns runs of saves; past that, all but the newest
+// keptRuns move to the audit log.
+const (
+	maxRuns  = 20
+	keptRuns = 10
+)
+
+// putRuns writes runs of saves into the audit log, each at its fixed place.
+func (s *Store) putRuns(ctx context.Context, agency string, year int, runs []saveRun) error {
 	for _, r := range runs {
 		m, err := item(agencyPK(agency), r.auditSK(year), r.entry(), time.Time{})
 		if err != nil {

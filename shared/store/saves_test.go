@@ -315,3 +315,40 @@ func BenchmarkAutosave(b *testing.B) {
 	b.ReportMetric(float64(len(m.writes))/float64(b.N), "writes/op")
 	b.ReportMetric(float64(after), "item-bytes")
 }
+
+// Two clerks taking turns for a long time: the report item keeps a bounded number of
+// runs, the older ones move to the audit log, and the timeline still has every turn once.
+func TestRunsOfSavesStayBounded(t *testing.T) {
+	st.ResetT(t)
+	s, _, table := meteredStore(t)
+	ctx := context.Background()
+	rev := 0
+	const turns = 45
+	for i := 0; i < turns; i++ {
+		var err error
+		who := []string{"x@a", "y@a"}[i%2]
+		if rev, err = s.SaveDraft(ctx, "a", 2025, []byte(`{}`), rev, who, "ip"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	out, err := st.DynamoDB.GetItem(ctx, &dynamodb.GetItemInput{TableName: aws.String(table),
+		Key: map[string]types.AttributeValue{"PK": &types.AttributeValueMemberS{Value: "AGENCY#a"}, "SK": &types.AttributeValueMemberS{Value: "YEAR#2025"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if l, ok := out.Item["saves"].(*types.AttributeValueMemberL); !ok || len(l.Value) > 20 {
+		t.Errorf("the report item holds %v runs of saves", out.Item["saves"])
+	}
+	tl, err := s.Timeline(ctx, "a", 2025)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(tl) != turns {
+		t.Fatalf("%d timeline lines for %d turns", len(tl), turns)
+	}
+	for i, e := range tl {
+		if want := []string{"x@a", "y@a"}[i%2]; e.Actor != want || e.Action != store.ActionSave || e.Count != 1 {
+			t.Errorf("line %d: %+v", i, e)
+		}
+	}
+}

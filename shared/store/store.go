@@ -238,7 +238,8 @@ func (s *Store) Audit(ctx context.Context, agency string, year int, e AuditEntry
 
 // Timeline is a report's audit log, oldest first. One person's consecutive saves are
 // one line (Count saves, At the last), whether still in the report item or moved to the
-// log by a submission.
+// log by a submission. It reads the whole log, however long: an answer to a request
+// reads a page (TimelinePage) or a version's lines (VersionLines).
 func (s *Store) Timeline(ctx context.Context, agency string, year int) ([]AuditEntry, error) {
 	var out []AuditEntry
 	var sks []string

@@ -103,6 +103,14 @@ func TestSubmitOnce(t *testing.T) {
 	if r, _ := s.GetReport(ctx, "a", 2025); r.Status != store.StatusDraft || r.Version != 1 {
 		t.Errorf("after undo: %s v%d", r.Status, r.Version)
 	}
+	// The record says the submission was taken back (it is append-only).
+	tl, err := s.Timeline(ctx, "a", 2025)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if last := tl[len(tl)-1]; last.Action != store.ActionSubmitUndone || last.Version != 2 {
+		t.Errorf("the record's last line after an undo: %+v", last)
+	}
 }
 
 // inReview makes report a/2025 in review at version 1.

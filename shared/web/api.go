@@ -104,6 +104,8 @@ type timelineEntry struct {
 	Version int    `json:"version,omitempty"`
 	// Count is how many consecutive saves by one person a save line stands for.
 	Count int `json:"count,omitempty"`
+	// ActorLabel is the person as shown: 「张三（代 李四）」 for a substitute (away.go).
+	ActorLabel string `json:"actor_label"`
 }
 
 // reportView is GET /api/reports/{agency}/{year}.
@@ -125,7 +127,11 @@ type reportView struct {
 	UpdatedBy        string              `json:"updated_by"`
 	Findings         []report.Finding    `json:"findings"`
 	Versions         []store.VersionInfo `json:"versions"`
-	Timeline         []timelineEntry     `json:"timeline"`
+	// Timeline is the newest store.TimelinePageSize lines (older than ?before= when
+	// given), newest first; TimelineNext, when there are older ones, is the before of the
+	// next page.
+	Timeline     []timelineEntry `json:"timeline"`
+	TimelineNext string          `json:"timeline_next,omitempty"`
 }
 
 func (s *Server) getReport(w http.ResponseWriter, r *http.Request) {
@@ -143,6 +149,10 @@ func (s *Server) getReport(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	view, err := s.view(r, ag, rp)
+	if errors.Is(err, store.ErrBadCursor) {
+		writeError(w, lifecycle.CodeInvalid, "before 不是本系统给出的记录位置（timeline_next）。")
+		return
+	}
 	if err != nil {
 		s.internal(w, r, err)
 		return
@@ -173,12 +183,13 @@ func (s *Server) view(r *http.Request, ag *store.Agency, rp *store.Report) (*rep
 		return nil, err
 	}
 	v.Versions = append(v.Versions, vs...)
-	tl, err := s.Store.Timeline(r.Context(), ag.ID, rp.Year)
+	page, err := s.Store.TimelinePage(r.Context(), ag.ID, rp.Year, r.URL.Query().Get("before"), store.TimelinePageSize)
 	if err != nil {
 		return nil, err
 	}
-	for _, e := range tl {
-		v.Timeline = append(v.Timeline, timelineEntry{At: bjTime(e.At), Actor: e.Actor, Action: e.Action, Level: e.Level, Comment: e.Comment, Version: e.Version, Count: e.Count})
+	v.TimelineNext = page.Next
+	for _, e := range page.Entries {
+		v.Timeline = append(v.Timeline, timelineEntryOf(e))
 	}
 	return v, nil
 }

@@ -9,7 +9,7 @@ import (
 
 	"nianbao/shared/lifecycle"
 	"nianbao/shared/links"
-	nbmail "nianbao/shared/mail"
+	"nianbao/shared/signin"
 	"nianbao/shared/store"
 )
 
@@ -51,19 +51,19 @@ func userOf(r *http.Request) *store.User {
 	return u
 }
 
-// At most this many sign-in mails to one address per window.
-const (
-	loginMailsPerWindow = 5
-	loginMailWindow     = 15 * time.Minute
-)
-
 // loginAnswer is the same whether or not the address is known, so sign-in tells nobody
 // who has an account.
 func loginAnswer() string {
 	return "如果该邮箱已登记，登录链接已发出，" + links.Lifetime(links.LoginLife) + "内有效。"
 }
 
-// requestLogin mails a sign-in link.
+// SignInQueue takes a sign-in request on to the sign-in function (shared/signin): it
+// returns once the request is handed over, before anything about the address is known.
+type SignInQueue interface {
+	Enqueue(ctx context.Context, req signin.Request) error
+}
+
+// requestLogin hands a sign-in request on.
 func (s *Server) requestLogin(w http.ResponseWriter, r *http.Request) {
 	if !jsonRequest(w, r) {
 		return
@@ -74,56 +74,31 @@ func (s *Server) requestLogin(w http.ResponseWriter, r *http.Request) {
 	if !readJSON(w, r, &in, false) {
 		return
 	}
-	ok, err := s.sendLoginLink(r, in.Email)
-	switch {
-	case err != nil:
-		s.internal(w, r, err)
-	case !ok:
+	if !s.queueLogin(r, in.Email) {
 		writeError(w, lifecycle.CodeUnprocessable, "请输入有效的邮箱地址。")
-	default:
-		writeJSON(w, http.StatusAccepted, map[string]string{"message": loginAnswer()})
+		return
 	}
+	writeJSON(w, http.StatusAccepted, map[string]string{"message": loginAnswer()})
 }
 
-// sendLoginLink mails a sign-in link to a known user; ok is false when the address is
-// not an address at all.
-func (s *Server) sendLoginLink(r *http.Request, email string) (ok bool, err error) {
+// queueLogin hands a sign-in request for email to the sign-in function; false when the
+// address is not an address at all. What happens next (a registered address, an
+// unknown one, a throttled one, a mail failure) changes nothing in the answer, nor in
+// its time: the lookup and the mail run in the sign-in function, after it. A failure to
+// hand the request on is logged, and answered as any other.
+func (s *Server) queueLogin(r *http.Request, email string) bool {
 	addr, err := mail.ParseAddress(strings.TrimSpace(email))
 	if err != nil || addr.Name != "" {
-		return false, nil
+		return false
 	}
-	u, err := s.Store.GetUser(r.Context(), addr.Address)
-	if err != nil {
-		if store.IsNotFound(err) {
-			s.log().InfoContext(r.Context(), "sign-in link for an unknown address", "ip", clientIP(r))
-			return true, nil
-		}
-		return false, err
+	if s.SignIn == nil {
+		s.log().ErrorContext(r.Context(), "sign-in: no sign-in function configured", "ip", clientIP(r))
+		return true
 	}
-	if ok, err := s.Store.AllowLoginMail(r.Context(), u.Email, loginMailsPerWindow, loginMailWindow); err != nil {
-		return false, err
-	} else if !ok {
-		// The same answer as ever: the person has links in their inbox already.
-		s.log().WarnContext(r.Context(), "sign-in mail throttled", "ip", clientIP(r))
-		return true, nil
+	if err := s.SignIn.Enqueue(r.Context(), signin.Request{Email: addr.Address, IP: clientIP(r)}); err != nil {
+		s.log().ErrorContext(r.Context(), "sign-in: request not handed on", "ip", clientIP(r), "err", err)
 	}
-	now := s.Store.Now()
-	id, secret := store.RandomID(), links.RandomSecret()
-	if err := s.Store.CreateLogin(r.Context(), store.LoginLink{
-		ID: id, Email: u.Email, SecretHash: links.Hash(secret), Created: now, Expires: now.Add(links.LoginLife),
-	}); err != nil {
-		return false, err
-	}
-	link := links.LoginURL(s.BaseURL, id, secret)
-	use := "打开链接后点击「登录」。链接 " + links.Lifetime(links.LoginLife) + "内有效，只能使用一次。"
-	return true, s.Mail.Send(r.Context(), nbmail.Message{
-		To:      []string{u.Email},
-		Subject: "【年报】登录链接",
-		Text: "登录链接：" + link + "\n\n" + use + "\n" +
-			"如果不是您本人申请的，请忽略本邮件。\n",
-		HTML: `<p><a href="` + htmlEscape(link) + `" style="font-size:1.1em;font-weight:bold">登录年报系统</a></p>` +
-			`<p>` + use + `</p><p>如果不是您本人申请的，请忽略本邮件。</p>`,
-	})
+	return true
 }
 
 // loginPage shows the sign-in button. A GET uses nothing up: mail scanners open every

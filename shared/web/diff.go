@@ -64,9 +64,33 @@ func diffDocuments(old, cur *report.Document) *versionDiff {
 	if of != nf {
 		d.OldFormat, d.NewFormat = of.Document+"（"+of.ID+"）", nf.Document+"（"+nf.ID+"）"
 	}
+	// The parts an office prints around the sections: the title, the 编制说明 before
+	// section 一 and the 落款 after section 六.
+	for _, t := range []struct{ heading, old, cur string }{
+		{report.LabelTitle, old.PrintedTitle(), cur.PrintedTitle()},
+		{report.LabelPreamble, old.Sections.Preamble, cur.Sections.Preamble},
+	} {
+		if parts, changed := diffText(t.old, t.cur); changed {
+			d.Texts = append(d.Texts, textChange{Heading: t.heading, Parts: parts})
+		}
+	}
 	for _, s := range nf.Sections {
 		if s.Table != nil {
-			d.Cells = append(d.Cells, diffTable(of.Table(s.Table.Key), old.Grid(s.Table.Key), s.Table, cur.Grid(s.Table.Key))...)
+			d.Cells = append(d.Cells, diffTable(old, of.Table(s.Table.Key), old.Grid(s.Table.Key), cur, s.Table, cur.Grid(s.Table.Key))...)
+			// A unit of an amount (元, 万元) changes how every number of the column reads
+			// (within one format: another format has its own labels, shown as a format
+			// change).
+			for _, c := range s.Table.Columns {
+				if of != nf {
+					break
+				}
+				if oc := of.Table(s.Table.Key).Column(c.ID); oc != nil {
+					if oh, nh := old.ColumnHeading(of.Table(s.Table.Key), oc), cur.ColumnHeading(s.Table, c); oh != nh {
+						d.Texts = append(d.Texts, textChange{Heading: "表" + s.Table.Number + "的列名",
+							Parts: []diffPart{{Op: "-", Text: oh}, {Op: "+", Text: nh}}})
+					}
+				}
+			}
 			if parts, changed := diffText(old.Note(s.Table.Key), cur.Note(s.Table.Key)); changed {
 				d.Texts = append(d.Texts, textChange{Heading: "表" + s.Table.Number + "表下注", Parts: parts})
 			}
@@ -76,20 +100,25 @@ func diffDocuments(old, cur *report.Document) *versionDiff {
 			d.Texts = append(d.Texts, textChange{Heading: s.Heading, Parts: parts})
 		}
 	}
+	if parts, changed := diffText(strings.Join(old.SignatureLines(), "\n"), strings.Join(cur.SignatureLines(), "\n")); changed {
+		d.Texts = append(d.Texts, textChange{Heading: report.LabelSignature, Parts: parts})
+	}
 	return d
 }
 
 // diffTable lists the cells of a table that differ, in printed order: the new table's
 // cells first, then cells only the old format had (a format change).
-func diffTable(ot *report.Table, og *report.Grid, nt *report.Table, ng *report.Grid) []cellChange {
+func diffTable(old *report.Document, ot *report.Table, og *report.Grid, cur *report.Document, nt *report.Table, ng *report.Grid) []cellChange {
 	var out []cellChange
 	name := "表" + nt.Number
 	for _, r := range nt.Rows {
 		for _, c := range r.Columns {
-			nv := ng.At(r, c).String()
+			// What the cell prints: a text printed in it (「13宗共113200元」) is part of
+			// what approvers sign off.
+			nv := cur.CellText(ng, r, c)
 			ov := ""
 			if or, oc := ot.Row(r.ID), ot.Column(c.ID); or != nil && oc != nil && or.Has(oc) {
-				ov = og.At(or, oc).String()
+				ov = old.CellText(og, or, oc)
 			}
 			if ov != nv {
 				out = append(out, cellChange{Table: name, Label: cellLabel(nt, r, c), Old: ov, New: nv})
@@ -101,7 +130,7 @@ func diffTable(ot *report.Table, og *report.Grid, nt *report.Table, ng *report.G
 			if nr, nc := nt.Row(r.ID), nt.Column(c.ID); nr != nil && nc != nil && nr.Has(nc) {
 				continue
 			}
-			if ov := og.At(r, c).String(); ov != "" {
+			if ov := old.CellText(og, r, c); ov != "" {
 				out = append(out, cellChange{Table: name, Label: cellLabel(ot, r, c), Old: ov})
 			}
 		}

@@ -180,3 +180,36 @@ func TestLineDiffIsBounded(t *testing.T) {
 		t.Errorf("ops: %d deleted, %d inserted, %d kept", del, ins, same)
 	}
 }
+
+// The parts an office prints around the tables are what approvers sign off too: the
+// title, the 编制说明, the 落款, a text printed in a cell, the unit of an amount.
+func TestDiffPrintedParts(t *testing.T) {
+	f, _ := report.Lookup("gip-2019")
+	old := prefill(f, "示例区应急管理局", 2020, nil)
+	cur := old.Clone()
+	cur.Title = "示例区应急管理局2020年政府信息公开工作年度报告"
+	cur.Sections.Preamble = "本报告依据条例编制。"
+	cur.Signature = report.Signature{Name: "示例区应急管理局", Date: "2021年1月20日"}
+	cur.Printed = map[string]string{"proactive.penalty.prev_count": "0宗"}
+	cur.Units = map[string]string{"proactive.procurement.amount": "万元"}
+	d := diffDocuments(old, cur)
+	var headings []string
+	for _, tc := range d.Texts {
+		headings = append(headings, tc.Heading)
+	}
+	for _, want := range []string{report.LabelTitle, report.LabelPreamble, report.LabelSignature, "表二的列名"} {
+		if !strings.Contains(strings.Join(headings, " "), want) {
+			t.Errorf("no change listed under %q: %v", want, headings)
+		}
+	}
+	var printed bool
+	for _, c := range d.Cells {
+		printed = printed || c.New == "0宗"
+	}
+	if !printed {
+		t.Errorf("the text printed in a cell is not listed: %+v", d.Cells)
+	}
+	if last := headings[len(headings)-1]; last != report.LabelSignature {
+		t.Errorf("the 落款 is not the last change: %v", headings)
+	}
+}

@@ -1,8 +1,12 @@
 package web
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
+	"slices"
 	"strconv"
 
 	"nianbao/shared/lifecycle"
@@ -125,6 +129,13 @@ func (s *Server) dashboard(w http.ResponseWriter, r *http.Request, u *store.User
 		}
 		v.Rows = append(v.Rows, row)
 	}
+	imported, err := s.importedRows(r.Context(), ag.ID)
+	if err != nil {
+		s.internal(w, r, err)
+		return
+	}
+	v.Rows = append(v.Rows, imported...)
+	slices.SortStableFunc(v.Rows, func(a, b dashRow) int { return b.Year - a.Year })
 	have := map[int]bool{}
 	for i := range v.Rows {
 		have[v.Rows[i].Year] = true
@@ -147,6 +158,10 @@ type newView struct {
 	Years   []yearOption
 	Formats []formatOption
 	CSRF    string
+	// Imported lists the years whose report was imported (imports.go), newest first.
+	Imported    []int
+	agency      string
+	MaxUploadMB int
 }
 
 type yearOption struct {
@@ -182,12 +197,18 @@ func (s *Server) showNewReport(w http.ResponseWriter, r *http.Request, u *store.
 	now := s.Store.Now()
 	cur, _, _ := currentReport(now)
 	def := defaultNewYear(now, func(y int) bool { return byYear[y] != nil })
-	v := &newView{CSRF: s.sessionCSRF(r, "new")}
+	imported, importedYears, err := s.importedYears(r.Context(), ag.ID)
+	if err != nil {
+		s.internal(w, r, err)
+		return
+	}
+	v := &newView{CSRF: s.sessionCSRF(r, "new"), Imported: importedYears, agency: ag.ID, MaxUploadMB: maxUpload >> 20}
 	first := report.Formats()[0].FirstYear
 	for y := cur; y >= first; y-- {
 		prev := byYear[y-1]
+		_, prevImported := imported[y-1]
 		v.Years = append(v.Years, yearOption{Year: y, Format: report.ForYear(y).ID, Exists: byYear[y] != nil,
-			Prefill: prev != nil && prev.PublishedVersion > 0, Selected: y == def})
+			Prefill: (prev != nil && prev.PublishedVersion > 0) || (prev == nil && prevImported), Selected: y == def})
 	}
 	for _, f := range report.Formats() {
 		v.Formats = append(v.Formats, formatOption{ID: f.ID, Document: f.Document, Title: f.Title})
@@ -285,12 +306,11 @@ func (s *Server) statusPage(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// reportRequest is a drafter's page request for one report, read with its timeline.
+// reportRequest is a drafter's page request for one report.
 type reportRequest struct {
-	user     *store.User
-	agency   *store.Agency
-	report   *store.Report
-	timeline []store.AuditEntry
+	user   *store.User
+	agency *store.Agency
+	report *store.Report
 }
 
 // reportRequest reads the report a page is for, answering the page itself when there is
@@ -315,12 +335,21 @@ func (s *Server) reportRequest(w http.ResponseWriter, r *http.Request) (*reportR
 		s.internal(w, r, err)
 		return nil, false
 	}
-	tl, err := s.Store.Timeline(r.Context(), ag.ID, year)
-	if err != nil {
-		s.internal(w, r, err)
-		return nil, false
+	return &reportRequest{user: u, agency: ag, report: rp}, true
+}
+
+// newestLines are the audit lines of the report's newest version (none before its first
+// submission): what its levels and comments are made of.
+func (s *Server) newestLines(ctx context.Context, rp *store.Report) (*store.Version, []store.AuditEntry, error) {
+	if rp.Version == 0 {
+		return nil, nil, nil
 	}
-	return &reportRequest{user: u, agency: ag, report: rp, timeline: tl}, true
+	ver, err := s.Store.GetVersion(ctx, rp.Agency, rp.Year, rp.Version)
+	if err != nil {
+		return nil, nil, err
+	}
+	lines, err := s.Store.VersionLines(ctx, ver)
+	return ver, lines, err
 }
 
 // signedIn is the frame of a signed-in drafter's page.
@@ -349,7 +378,12 @@ func (s *Server) showForm(w http.ResponseWriter, r *http.Request, rq *reportRequ
 		v.PublicURL = s.publishedURL(ag.ID, year)
 	}
 	if rp.Status != store.StatusDraft || rp.Comment != "" {
-		v.Comments = comments(rp, rq.timeline)
+		_, lines, err := s.newestLines(r.Context(), rp)
+		if err != nil {
+			s.internal(w, r, err)
+			return
+		}
+		v.Comments = comments(rp, lines)
 	}
 	l := s.signedIn(r, render.Title(ag.Name, year), u, ag)
 	l.Wide = true
@@ -374,7 +408,8 @@ var actionLabels = map[string]string{
 	store.ActionApprove: "同意", store.ActionReturn: "退回", store.ActionAttest: "保密审查",
 	store.ActionRemind: "催办", store.ActionOverdue: "逾期退回", store.ActionInvalid: "校验未通过",
 	store.ActionPublish: "发布", store.ActionFail: "失败", store.ActionWithdraw: "撤回",
-	store.ActionCorrected: "更正",
+	store.ActionCorrected: "更正", store.ActionSubmitUndone: "撤销提交",
+	store.ActionReassign: "改派", store.ActionEscalate: "提交上级",
 }
 
 func actionLabel(a string) string {
@@ -389,7 +424,7 @@ func actionLabel(a string) string {
 func timelineRows(tl []store.AuditEntry) []timelineRow {
 	var out []timelineRow
 	for _, e := range tl {
-		row := timelineRow{At: render.DateTime(e.At), Actor: e.Actor, Action: actionLabel(e.Action), Level: e.Level,
+		row := timelineRow{At: render.DateTime(e.At), Actor: e.ActorLabel(), Action: actionLabel(e.Action), Level: e.Level,
 			Comment: e.Comment, Version: e.Version, Count: max(1, e.Count), Kind: e.Action}
 		if n := len(out); n > 0 && e.Action == store.ActionSave && out[n-1].Kind == store.ActionSave && out[n-1].Actor == e.Actor {
 			out[n-1].Count += row.Count
@@ -419,7 +454,7 @@ func comments(rp *store.Report, tl []store.AuditEntry) []timelineRow {
 		if e.Version != rp.Version || rp.Version == 0 || e.Comment == "" || !commentActions[e.Action] {
 			continue
 		}
-		out = append(out, timelineRow{At: render.DateTime(e.At), Actor: e.Actor, Action: actionLabel(e.Action), Level: e.Level,
+		out = append(out, timelineRow{At: render.DateTime(e.At), Actor: e.ActorLabel(), Action: actionLabel(e.Action), Level: e.Level,
 			Comment: e.Comment, Version: e.Version, Kind: e.Action})
 	}
 	if len(out) == 0 && rp.Comment != "" {
@@ -456,6 +491,10 @@ type statusView struct {
 	// The filing copies of the newest version (filing.go).
 	DocxHref  string
 	SheetHref string
+
+	// TimelineOlder is the link to the older lines (the page shows the newest
+	// store.TimelinePageSize), TimelineNewest the link back when this page is an older one.
+	TimelineOlder, TimelineNewest string
 }
 
 type versionRow struct {
@@ -469,10 +508,29 @@ type versionRow struct {
 }
 
 func (s *Server) showStatus(w http.ResponseWriter, r *http.Request, rq *reportRequest) {
-	u, ag, rp, tl := rq.user, rq.agency, rq.report, rq.timeline
+	u, ag, rp := rq.user, rq.agency, rq.report
+	before := r.URL.Query().Get("before")
+	page, err := s.Store.TimelinePage(r.Context(), ag.ID, rp.Year, before, store.TimelinePageSize)
+	if errors.Is(err, store.ErrBadCursor) {
+		s.message(w, r, http.StatusBadRequest, messagePage{layout: layout{Title: "链接无效", User: u},
+			Message: "这个操作记录的链接无效。", Link: reportPath(ag.ID, rp.Year) + "/status", LinkText: "查看最新的记录"})
+		return
+	}
+	if err != nil {
+		s.internal(w, r, err)
+		return
+	}
+	oldestFirst := slices.Clone(page.Entries)
+	slices.Reverse(oldestFirst)
 	v := &statusView{
-		Agency: ag.ID, Year: rp.Year, Report: rp, StatusText: statusText(rp), Timeline: timelineRows(tl),
+		Agency: ag.ID, Year: rp.Year, Report: rp, StatusText: statusText(rp), Timeline: timelineRows(oldestFirst),
 		EditHref: reportPath(ag.ID, rp.Year) + "/edit", CanEdit: editable(rp), CanWithdraw: rp.Status == store.StatusInReview,
+	}
+	if page.Next != "" {
+		v.TimelineOlder = reportPath(ag.ID, rp.Year) + "/status?" + url.Values{"before": {page.Next}}.Encode() + "#tl-h"
+	}
+	if before != "" {
+		v.TimelineNewest = reportPath(ag.ID, rp.Year) + "/status#tl-h"
 	}
 	if rp.PublishedVersion > 0 {
 		v.PublicURL = s.publishedURL(ag.ID, rp.Year)
@@ -489,18 +547,18 @@ func (s *Server) showStatus(w http.ResponseWriter, r *http.Request, rq *reportRe
 			CorrectionReason: x.CorrectionReason, Published: x.Number == rp.PublishedVersion,
 			DocxHref: files + fileReportDocx, SheetHref: files + fileSheet})
 	}
-	if rp.Version > 0 {
-		ver, err := s.Store.GetVersion(r.Context(), ag.ID, rp.Year, rp.Version)
-		if err != nil {
-			s.internal(w, r, err)
-			return
-		}
-		v.Levels = levels(rp, ver.Chain, tl)
+	ver, lines, err := s.newestLines(r.Context(), rp)
+	if err != nil {
+		s.internal(w, r, err)
+		return
+	}
+	if ver != nil {
+		v.Levels = levels(rp, ver.Chain, lines)
 		files := versionPath(ag.ID, rp.Year, rp.Version) + "/"
 		v.DocxHref, v.SheetHref = files+fileReportDocx, files+fileSheet
 	}
 	if rp.Status != store.StatusDraft && rp.Status != store.StatusInReview && rp.Status != store.StatusPublished {
-		v.Comments = comments(rp, tl)
+		v.Comments = comments(rp, lines)
 	}
 	s.page(w, r, http.StatusOK, "status", statusPage{layout: s.signedIn(r, render.Title(ag.Name, rp.Year)+" — 审批进度", u, ag), Status: v})
 }
@@ -535,9 +593,9 @@ func levels(rp *store.Report, chain []store.Level, tl []store.AuditEntry) []leve
 		case store.ActionRemind:
 			lv.State, lv.Class = "待审批（已催办）", "waiting"
 		case store.ActionApprove:
-			lv.State, lv.Class, lv.By, lv.At, lv.Comment = "已同意", "approved", e.Actor, render.DateTime(e.At), e.Comment
+			lv.State, lv.Class, lv.By, lv.At, lv.Comment = "已同意", "approved", e.ActorLabel(), render.DateTime(e.At), e.Comment
 		case store.ActionReturn:
-			lv.State, lv.Class, lv.By, lv.At, lv.Comment = "已退回", "returned", e.Actor, render.DateTime(e.At), e.Comment
+			lv.State, lv.Class, lv.By, lv.At, lv.Comment = "已退回", "returned", e.ActorLabel(), render.DateTime(e.At), e.Comment
 		case store.ActionOverdue:
 			lv.State, lv.Class, lv.At = "逾期未审批，已退回", "returned", render.DateTime(e.At)
 		case store.ActionAttest:

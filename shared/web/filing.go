@@ -83,7 +83,7 @@ func (s *Server) filingOf(ctx context.Context, ag *store.Agency, v *store.Versio
 			return nil, err
 		}
 	}
-	tl, err := s.Store.Timeline(ctx, v.Agency, v.Year)
+	tl, err := s.Store.VersionLines(ctx, v) // the version's own lines: bounded
 	if err != nil {
 		return nil, err
 	}
@@ -167,12 +167,19 @@ func (s *Server) reviewFile(file string) http.HandlerFunc {
 			return
 		}
 		a := t.approval
+		// A link opens the files as long as it could open its review page: a forwarded
+		// old mail does not keep a version's files open for good.
+		if !s.Store.Now().Before(a.Expires) {
+			s.message(w, r, http.StatusGone, messagePage{layout: layout{Title: "链接已过期"},
+				Message: "这个审批链接已过期，不能再查看本版报告的备案材料。请登录后在审批进度页面下载。", Link: "/", LinkText: "登录"})
+			return
+		}
 		f, err := s.loadFiling(r.Context(), a.Agency, a.Year, a.Version)
 		if err != nil {
 			s.internal(w, r, err) // the approval names its version: it exists
 			return
 		}
-		if !lifecycle.MayFile(&store.User{Email: t.recipient}, f.version, nil) {
+		if !lifecycle.MayFileByLink(a, t.recipient, f.version) {
 			s.refuse(w, r, nil, lifecycle.CodeForbidden, "这个审批链接不能查看这份报告的备案材料。")
 			return
 		}

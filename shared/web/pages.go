@@ -79,6 +79,7 @@ type reviewView struct {
 	layout
 	Approval    *store.Approval
 	Recipient   string
+	OnBehalf    string // the approver a substitute's link stands in for
 	Version     *store.Version
 	Article     template.HTML
 	Warnings    []report.Finding
@@ -105,6 +106,12 @@ type newPage struct {
 	layout
 	New   *newView
 	Error string
+}
+
+// importedPage is an imported report: to confirm, or as stored (imports.go).
+type importedPage struct {
+	layout
+	Import *importView
 }
 
 type formPage struct {
@@ -167,15 +174,11 @@ func (s *Server) signinForm(w http.ResponseWriter, r *http.Request) {
 		s.message(w, r, http.StatusBadRequest, messagePage{layout: layout{Title: "无法登录"}, Message: "表单格式不对。", Link: "/", LinkText: "返回"})
 		return
 	}
-	ok, err := s.sendLoginLink(r, r.PostFormValue("email"))
-	switch {
-	case err != nil:
-		s.internal(w, r, err)
-	case !ok:
+	if !s.queueLogin(r, r.PostFormValue("email")) {
 		s.message(w, r, http.StatusUnprocessableEntity, messagePage{layout: layout{Title: "登录"}, Message: "请输入有效的邮箱地址。", Link: "/", LinkText: "返回"})
-	default:
-		s.message(w, r, http.StatusAccepted, messagePage{layout: layout{Title: "登录"}, Message: loginAnswer() + "请查收邮件。", Link: "/", LinkText: "返回"})
+		return
 	}
+	s.message(w, r, http.StatusAccepted, messagePage{layout: layout{Title: "登录"}, Message: loginAnswer() + "请查收邮件。", Link: "/", LinkText: "返回"})
 }
 
 func htmlEscape(s string) string { return template.HTMLEscapeString(s) }

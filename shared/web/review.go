@@ -64,7 +64,10 @@ func (s *Server) showReview(w http.ResponseWriter, r *http.Request, t *reviewTar
 			data.Comment = c // what the approver typed is not lost to an error
 		}
 	}
-	if open, why := lifecycle.Open(a, s.Store.Now()); !open {
+	if rec, ok := a.RecipientNamed(t.recipient); ok {
+		data.OnBehalf = rec.For
+	}
+	if open, why := lifecycle.OpenTo(a, t.recipient, s.Store.Now()); !open {
 		data.Closed, data.Decided = why, a.State == store.ApprovalDecided
 		s.page(w, r, status, "review", data)
 		return
@@ -122,7 +125,7 @@ func (s *Server) decide(w http.ResponseWriter, r *http.Request) {
 	}
 	// Separation of duties first: the link already names the approver, and the page
 	// they were shown had no form to post.
-	if open, _ := lifecycle.Open(a, s.Store.Now()); open && lifecycle.ErrorCode(s.Life.MayDecide(r.Context(), a, t.recipient)) == lifecycle.CodeForbidden {
+	if open, _ := lifecycle.OpenTo(a, t.recipient, s.Store.Now()); open && lifecycle.ErrorCode(s.Life.MayDecide(r.Context(), a, t.recipient)) == lifecycle.CodeForbidden {
 		s.showReview(w, r, t, http.StatusForbidden, "", false)
 		return
 	}
@@ -142,6 +145,9 @@ func (s *Server) decide(w http.ResponseWriter, r *http.Request) {
 		// recorded decision up at its next reminder, so the approver is done either way.
 		s.log().ErrorContext(r.Context(), "decision recorded but not delivered", "approval", a.ID, "err", err)
 		err = nil
+	}
+	if err == nil && decided.DecidedFor != "" {
+		s.copyToOriginal(r, decided) // a substitute decided: the approver is told
 	}
 	switch lifecycle.ErrorCode(err) {
 	case "":

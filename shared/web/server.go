@@ -41,7 +41,9 @@ type Server struct {
 	SiteURL string
 	// SecureCookies marks the session cookie Secure (on AWS, behind HTTPS).
 	SecureCookies bool
-	Log           *slog.Logger
+	// SignIn takes sign-in requests on (the sign-in function); see queueLogin.
+	SignIn SignInQueue
+	Log    *slog.Logger
 }
 
 // Limits on what a request may carry.
@@ -117,6 +119,11 @@ func (s *Server) routes() []route {
 		{"POST /signout", s.signOut},
 		{"GET /reports/new", s.newReportPage},
 		{"POST /reports/new", s.createReport},
+		// Existing reports brought in (imports.go).
+		{"POST /reports/import/previous", s.importPrevious},
+		{"POST /reports/import/previous/confirm", s.confirmImport},
+		{"POST /reports/import/draft", s.importDraft},
+		{"GET /reports/{agency}/{year}/imported", s.importedReportPage},
 		{"GET /reports/{agency}/{year}", s.reportPage},
 		{"GET /reports/{agency}/{year}/edit", s.editPage},
 		{"GET /reports/{agency}/{year}/status", s.statusPage},
@@ -124,6 +131,12 @@ func (s *Server) routes() []route {
 		{"GET /reports/{agency}/{year}/versions/{n}/" + fileReportDocx, s.versionFile(fileReportDocx)},
 		{"GET /reports/{agency}/{year}/versions/{n}/" + fileSheet, s.versionFile(fileSheet)},
 		{"GET /reports/{agency}/{year}/versions/{n}/" + fileSheetDocx, s.versionFile(fileSheetDocx)},
+
+		// Approvers away (away.go): one's substitute (代理), the admin's reassignment.
+		{"GET /substitute", s.substitutePage},
+		{"POST /substitute", s.setSubstitute},
+		{"GET /reassign", s.reassignPage},
+		{"POST /reassign/{id}", s.reassign},
 
 		// Files.
 		{"GET /assets/", http.StripPrefix("/assets/", http.FileServerFS(render.Assets())).ServeHTTP},
@@ -217,11 +230,10 @@ func sameSiteWrites(next http.Handler) http.Handler {
 	})
 }
 
-// sameOrigin refuses a state-changing request whose Origin is another site's. Browsers
-// send Origin with every POST (also those that send no Sec-Fetch-Site); scripts and curl
-// send none. "null" is what a browser sends for the app's own forms under its
-// no-referrer policy, and says nothing: such requests, like those without Origin, pass
-// on to the other checks (Sec-Fetch-Site, JSON content type, the forms' tokens).
+// sameOrigin refuses a state-changing request whose Origin is another site's, or
+// "null" (what a page that hides where it is from sends). Browsers send Origin with
+// every POST, also those that send no Sec-Fetch-Site; scripts and curl send none, and
+// pass on to the other checks (JSON content type, the forms' tokens).
 func (s *Server) sameOrigin(next http.Handler) http.Handler {
 	own := ""
 	if u, err := url.Parse(s.BaseURL); err == nil && u.Host != "" {
@@ -230,7 +242,7 @@ func (s *Server) sameOrigin(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if o := r.Header.Get("Origin"); o != "" && r.Method != http.MethodGet && r.Method != http.MethodHead {
 			u, err := url.Parse(o)
-			if o != "null" && (err != nil || !(strings.EqualFold(o, own) || strings.EqualFold(u.Host, r.Host))) {
+			if o == "null" || err != nil || !(strings.EqualFold(o, own) || strings.EqualFold(u.Host, r.Host)) {
 				writeError(w, lifecycle.CodeForbidden, "请从本系统的页面提交。")
 				return
 			}
@@ -269,7 +281,10 @@ func securityHeaders(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
 		h.Set("X-Content-Type-Options", "nosniff")
-		h.Set("Referrer-Policy", "no-referrer") // links carry secrets: never leak them onward
+		// Links carry secrets: never leak them to another site. same-origin, not
+		// no-referrer: under no-referrer browsers send "Origin: null" with the app's own
+		// forms, and sameOrigin could not tell them from another site's.
+		h.Set("Referrer-Policy", "same-origin")
 		h.Set("X-Frame-Options", "DENY")
 		h.Set("Cache-Control", "no-store")
 		next.ServeHTTP(w, r)
@@ -348,6 +363,9 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	if e.Err != nil {
 		s.log().InfoContext(r.Context(), "request refused", "route", routeOf(r), "code", e.Code, "err", e.Err)
 	}
+	if e.Code == lifecycle.CodeUnavailable {
+		w.Header().Set("Retry-After", strconv.Itoa(retryAfterSeconds))
+	}
 	if e.Code == lifecycle.CodeStale && e.Current != nil {
 		cur := e.Current
 		w.Header().Set("ETag", etag(cur.Rev))
@@ -359,8 +377,17 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	writeJSON(w, statusOf(e.Code), apiError{Error: e.Message, Code: e.Code, Path: e.Path, Line: e.Line, Column: e.Column, Findings: e.Findings})
 }
 
-// internal logs an unexpected error and answers 500 without details.
+// retryAfterSeconds is the Retry-After of a 503 (CodeUnavailable): DynamoDB's
+// throttling passes within seconds.
+const retryAfterSeconds = 2
+
+// internal logs an unexpected error and answers 500 without details; a service behind
+// that is busy for the moment (a throttled store) is answered 503 as fail answers it.
 func (s *Server) internal(w http.ResponseWriter, r *http.Request, err error) {
+	if e, ok := lifecycle.AsError(err); ok && e.Code == lifecycle.CodeUnavailable {
+		s.fail(w, r, err)
+		return
+	}
 	s.log().ErrorContext(r.Context(), "request failed", "method", r.Method, "route", routeOf(r), "err", err)
 	writeError(w, lifecycle.CodeInternal, internalMessage)
 }

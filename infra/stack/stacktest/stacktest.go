@@ -147,7 +147,19 @@ func (s *Stack) Reset(ctx context.Context) error {
 		return fmt.Errorf("stacktest: reset moto: %s", resp.Status)
 	}
 	s.ResetMailbox()
+	s.ClearFaults()
 	return s.Bootstrap(ctx)
+}
+
+// FaultT injects a fault (stack.Stack.InjectFault) for the rest of the test.
+func (s *Stack) FaultT(tb testing.TB, f stack.Fault) *stack.InjectedFault {
+	tb.Helper()
+	in, err := s.InjectFault(f)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(in.Remove)
+	return in
 }
 
 // ResetT is Reset for a test: it fails the test if the reset fails.

@@ -18,6 +18,7 @@ func Server(a *app.App) *web.Server {
 		BaseURL:       a.Config.BaseURL,
 		SiteURL:       a.Config.SiteURL,
 		SecureCookies: a.Config.SecureCookies,
+		SignIn:        signInQueue(a),
 		Log:           a.Log,
 	}
 }

@@ -351,6 +351,12 @@ function start(form) {
     try { localStorage.removeItem(storeKey); } catch (err) { /* see keepLocal */ }
   }
 
+  // retryAfterSeconds reads a 503's Retry-After (seconds), within 1–60; 5 without one.
+  function retryAfterSeconds(res) {
+    const n = Number.parseInt(res.headers.get('Retry-After') || '', 10);
+    return Number.isFinite(n) ? Math.min(60, Math.max(1, n)) : 5;
+  }
+
   function scheduleSave(delay = SAVE_DELAY) {
     clearTimeout(saveTimer);
     saveTimer = setTimeout(() => save(), delay);
@@ -396,6 +402,13 @@ function start(form) {
       try { body = parseExact(text); } catch (err) { /* not JSON */ }
       if (res.status === 412 && body.draft) {
         showConflict(json, text, body);
+        return false;
+      }
+      if (res.status === 503) {
+        // Busy for a moment (the answer says how long): save again then; the text stays.
+        const wait = retryAfterSeconds(res);
+        setState(`系统繁忙，${wait} 秒后自动重新保存（修改已暂存在本浏览器，不会丢失）。`);
+        scheduleSave(wait * 1000);
         return false;
       }
       if (res.status === 401) {
