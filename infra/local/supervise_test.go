@@ -304,7 +304,7 @@ func TestSuperviseRemind(t *testing.T) {
 		Timeline []struct{ Actor, Action, Comment string }
 	}
 	sup.api("GET", fmt.Sprintf("/api/supervise/demo-gov/%d/demo", year), nil, nil).json(t, &unit)
-	if n := len(unit.Timeline); n == 0 || unit.Timeline[n-1].Action != "urge" || unit.Timeline[n-1].Actor != "supervisor@demo.local" {
+	if len(unit.Timeline) == 0 || unit.Timeline[0].Action != "urge" || unit.Timeline[0].Actor != "supervisor@demo.local" { // newest first
 		t.Errorf("timeline: %+v", unit.Timeline)
 	}
 	// The same units again today: 409, nothing mailed.
@@ -363,7 +363,7 @@ func TestSuperviseCorrectionRequest(t *testing.T) {
 		}
 	}
 	v := drafter.report("demo-health", year)
-	if n := len(v.Timeline); n == 0 || v.Timeline[n-1].Action != "correction_request" || v.Timeline[n-1].Comment != comment {
+	if len(v.Timeline) == 0 || v.Timeline[0].Action != "correction_request" || v.Timeline[0].Comment != comment { // newest first
 		t.Errorf("not recorded: %+v", v.Timeline)
 	}
 	// A corrected version published: the request no longer shows.
