@@ -19,7 +19,7 @@ import (
 // day is a 北京时间 date d days from today, as substitutions name them.
 func day(d int) string { return lifecycle.Day(time.Now().AddDate(0, 0, d)) }
 
-// timelineLabels are the API timeline's lines of one action, as "actor_label".
+// timelineLabels are the API timeline's lines of one action, oldest first, as "actor_label comment".
 func (c *client) timelineLabels(agency string, year int, action string) []string {
 	c.t.Helper()
 	r := c.api("GET", fmt.Sprintf("/api/reports/%s/%d", agency, year), nil, nil)
@@ -31,9 +31,10 @@ func (c *client) timelineLabels(agency string, year int, action string) []string
 		} `json:"timeline"`
 	}
 	r.json(c.t, &v)
+	// The API gives the newest line first; these tests read the record in its order.
 	var out []string
-	for _, e := range v.Timeline {
-		if e.Action == action {
+	for i := len(v.Timeline) - 1; i >= 0; i-- {
+		if e := v.Timeline[i]; e.Action == action {
 			out = append(out, e.ActorLabel+" "+e.Comment)
 		}
 	}

@@ -43,7 +43,9 @@ var demoAgencies []byte
 // DemoAgencies is the demo agency file (also the example of the import format).
 func DemoAgencies() []byte { return demoAgencies }
 
-// SeedDemo imports the demo agency and its users into a running stack.
+// SeedDemo imports the demo units and their users into a running stack, and gives
+// the units' reports of the year the supervisor's console opens on their states
+// (SeedDemoReports).
 func SeedDemo(ctx context.Context, st *stack.Stack) error {
 	f, err := admin.Parse(demoAgencies)
 	if err != nil {
@@ -53,8 +55,10 @@ func SeedDemo(ctx context.Context, st *stack.Stack) error {
 	if err != nil {
 		return err
 	}
-	_, err = admin.Import(ctx, s, f)
-	return err
+	if _, err = admin.Import(ctx, s, f); err != nil {
+		return err
+	}
+	return SeedDemoReports(ctx, st, DemoYear(s.Now()))
 }
 
 // Store is the store of a running stack, as its functions see it.

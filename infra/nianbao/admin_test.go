@@ -32,7 +32,7 @@ func TestAdminImport(t *testing.T) {
 		if code := dispatch(context.Background(), []string{"admin", "import", good, "--table", table}, &out, &errb); code != exitOK {
 			t.Fatalf("import %d: exit %d: %s", i, code, errb.String())
 		}
-		if !strings.Contains(out.String(), "1 个机关、4 个用户") {
+		if !strings.Contains(out.String(), "6 个机关、10 个用户") {
 			t.Errorf("import %d said %q", i, out.String())
 		}
 		// The demo's office@ drafts and approves at 办公室: warned, not refused.

@@ -96,6 +96,7 @@ func runCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fmt.Fprintf(stdout, "  本地资源      %s_local/\n", st.WebURL)
 	if !*noDemo {
 		fmt.Fprintln(stdout, "  示例机关 demo（示例区应急管理局）：起草人 drafter@demo.local；审批人 section@、office@、director@demo.local")
+		fmt.Fprintln(stdout, "  示例政府 demo-gov（示例区人民政府）：督导 supervisor@demo.local，报送情况在 /supervise")
 	}
 	fmt.Fprintf(stdout, "  AWS 端点      %s\n", st.Endpoint)
 	if st.MotoURL != "" {

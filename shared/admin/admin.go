@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"net/mail"
 	"strings"
+	"time"
 
 	"go.yaml.in/yaml/v3"
 
@@ -34,6 +35,12 @@ type Agency struct {
 	ReminderSeconds int     `yaml:"reminder_seconds"`
 	MaxReminders    int     `yaml:"max_reminders"`
 	Chain           []Level `yaml:"chain"`
+	// Kind is department (the default), township or government.
+	Kind string `yaml:"kind"`
+	// Parent is the id of the government unit that supervises this one.
+	Parent string `yaml:"parent"`
+	// Due, on a government unit, overrides the statutory deadlines of its units.
+	Due *store.Due `yaml:"due"`
 }
 
 // Level is one approval level in the file. ConfidentialityReview is on by default for a
@@ -115,6 +122,11 @@ func (f *File) check() error {
 			}
 		}
 	}
+	errs = append(errs, f.checkHierarchy()...)
+	kinds := map[string]string{}
+	for _, a := range f.Agencies {
+		kinds[a.ID] = kindOf(a.Kind)
+	}
 	users := map[string]bool{}
 	for i, u := range f.Users {
 		where := fmt.Sprintf("users[%d]（%s）", i, u.Email)
@@ -133,18 +145,89 @@ func (f *File) check() error {
 			errs = append(errs, fmt.Errorf("%s：机关 %q 不在本文件的 agencies 中", where, u.Agency))
 		}
 		if len(u.Roles) == 0 {
-			errs = append(errs, fmt.Errorf("%s：至少要有一个角色 roles（drafter、approver、admin）", where))
+			errs = append(errs, fmt.Errorf("%s：至少要有一个角色 roles（drafter、approver、admin、supervisor）", where))
 		}
 		for _, r := range u.Roles {
 			switch r {
 			case store.RoleDrafter, store.RoleApprover, store.RoleAdmin:
+			case store.RoleSupervisor:
+				if agencies[u.Agency] && kinds[u.Agency] != store.KindGovernment {
+					errs = append(errs, fmt.Errorf("%s：supervisor 角色只能给政府单位（kind: government）的用户，%q 不是", where, u.Agency))
+				}
 			default:
-				errs = append(errs, fmt.Errorf("%s：未知角色 %q（可用：drafter、approver、admin）", where, r))
+				errs = append(errs, fmt.Errorf("%s：未知角色 %q（可用：drafter、approver、admin、supervisor）", where, r))
 			}
 		}
 	}
 	errs = append(errs, f.checkAway()...)
 	return errors.Join(errs...)
+}
+
+// kindOf is a unit's kind, department when the file gives none.
+func kindOf(k string) string {
+	if k == "" {
+		return store.KindDepartment
+	}
+	return k
+}
+
+// checkHierarchy checks kinds, parents and deadlines: a parent is a government unit of
+// the file, no unit is its own ancestor, and only a government sets deadlines.
+func (f *File) checkHierarchy() []error {
+	var errs []error
+	byID := map[string]*Agency{}
+	for i := range f.Agencies {
+		byID[f.Agencies[i].ID] = &f.Agencies[i]
+	}
+	for i, a := range f.Agencies {
+		where := fmt.Sprintf("agencies[%d]（%s）", i, a.ID)
+		switch a.Kind {
+		case "", store.KindDepartment, store.KindTownship, store.KindGovernment:
+		default:
+			errs = append(errs, fmt.Errorf("%s：未知的单位类型 kind %q（可用：department、township、government）", where, a.Kind))
+		}
+		if a.Parent != "" {
+			p, ok := byID[a.Parent]
+			switch {
+			case !ok:
+				errs = append(errs, fmt.Errorf("%s：上级单位 parent %q 不在本文件的 agencies 中", where, a.Parent))
+			case kindOf(p.Kind) != store.KindGovernment:
+				errs = append(errs, fmt.Errorf("%s：上级单位 parent %q 须为政府单位（kind: government）", where, a.Parent))
+			}
+		}
+		if a.Due != nil {
+			if kindOf(a.Kind) != store.KindGovernment {
+				errs = append(errs, fmt.Errorf("%s：只有政府单位（kind: government）可以设定报送期限 due", where))
+			}
+			for _, d := range []struct{ name, v string }{{"department", a.Due.Department}, {"township", a.Due.Township}, {"government", a.Due.Government}, {"publish", a.Due.Publish}} {
+				if d.v != "" && !validMonthDay(d.v) {
+					errs = append(errs, fmt.Errorf("%s：due.%s %q 不是有效的月-日（如 01-31）", where, d.name, d.v))
+				}
+			}
+		}
+	}
+	// Cycles: walking up from any unit must end.
+	reported := map[string]bool{}
+	for _, a := range f.Agencies {
+		seen := map[string]bool{}
+		for id := a.ID; id != "" && byID[id] != nil; id = byID[id].Parent {
+			if seen[id] {
+				if !reported[id] {
+					errs = append(errs, fmt.Errorf("agencies（%s）：上级单位 parent 构成循环", id))
+				}
+				reported[id] = true
+				break
+			}
+			seen[id] = true
+		}
+	}
+	return errs
+}
+
+// validMonthDay reports whether s is a month-day "MM-DD" of a leap year's calendar.
+func validMonthDay(s string) bool {
+	t, err := time.Parse("2006-01-02", "2024-"+s)
+	return err == nil && len(s) == 5 && t.Format("01-02") == s
 }
 
 func validEmail(s string) bool {
@@ -173,6 +256,10 @@ func Import(ctx context.Context, st *store.Store, f *File) (Summary, error) {
 		}
 		if ag.Settings.MaxReminders == 0 {
 			ag.Settings.MaxReminders = store.DefaultMaxReminders
+		}
+		ag.Kind, ag.Parent = kindOf(a.Kind), a.Parent
+		if a.Due != nil {
+			ag.Due = *a.Due
 		}
 		for _, l := range a.Chain {
 			review := strings.Contains(l.Name, "办公室")

@@ -110,7 +110,13 @@ func (s *Steps) Publish(ctx context.Context, in Input) (PublishResult, error) {
 	if err := p.putAll(ctx, plan.CurrentObjects); err != nil {
 		return PublishResult{}, err
 	}
-	if err := s.publishIndexes(ctx, ag); err != nil {
+	first := true // the agency's first publication: no other version of it is recorded
+	for _, pub := range pubs {
+		if pub.Year != in.Year || pub.Version != in.Version {
+			first = false
+		}
+	}
+	if err := s.publishIndexes(ctx, ag, plan.Publication, first); err != nil {
 		return PublishResult{}, err
 	}
 	if err := s.Life.Published(ctx, in, plan.Comment); err != nil {
@@ -120,42 +126,97 @@ func (s *Steps) Publish(ctx context.Context, in Input) (PublishResult, error) {
 	return PublishResult{URL: plan.URL}, nil
 }
 
-// publishIndexes rewrites the agency's index and the site index from the table. Two
-// publications at once (two agencies, or two years of one agency) could each render an
-// index before seeing the other's record; so after writing, the table is read again and
-// the index rewritten until what was written is what the table holds. The last writer
-// therefore always writes a complete index.
-func (s *Steps) publishIndexes(ctx context.Context, ag *store.Agency) error {
-	if err := s.writeUntilStable(ctx, ag.ID, site.AgencyIndex(ag.ID), func(w io.Writer, pubs []store.Publication) error {
+// publishIndexes rewrites the index pages a publication changes, from the table: the
+// agency's own index; its government's index of its units (the government's list holds
+// the latest version of each unit's year); and the site index, which lists government
+// units and agencies with none, only when the agency publishes for the first time
+// (first: no other publication of it was read), or was not yet counted there. No page
+// is made from every publication of every agency.
+//
+// Publications at once (two agencies of a government, or two years of one agency)
+// could each render a page before seeing the other's record; so after writing, the
+// table is read again and the page rewritten until what was written is what the table
+// holds. The last writer therefore always writes a complete page.
+func (s *Steps) publishIndexes(ctx context.Context, ag *store.Agency, pub store.Publication, first bool) error {
+	p := s.Publisher
+	if err := writeUntilStable(ctx, p, site.AgencyIndex(ag.ID), func() ([]store.Publication, error) {
+		return s.Store.Publications(ctx, ag.ID)
+	}, samePublications, func(w io.Writer, pubs []store.Publication) error {
 		return render.AgencyIndex(w, ag.ID, ag.Name, entries(pubs), render.IndexOptions{})
 	}); err != nil {
 		return err
 	}
-	return s.writeUntilStable(ctx, "", site.SiteIndex, func(w io.Writer, pubs []store.Publication) error {
-		return render.SiteIndex(w, entries(pubs), render.IndexOptions{})
-	})
-}
-
-// writeUntilStable renders an index page from the publications of one agency (or all,
-// agencyID "") and writes it, until a fresh read of the table finds what it wrote.
-func (s *Steps) writeUntilStable(ctx context.Context, agencyID, key string, page func(io.Writer, []store.Publication) error) error {
-	var written []store.Publication
-	for attempt := 0; attempt < 10; attempt++ {
-		pubs, err := s.Store.Publications(ctx, agencyID)
+	// The government pages the publication is on: its government's, and a government
+	// unit's own (its own report heads the list of its units). A government unit's own
+	// report counts under its own entry in the site index, which stays a government's.
+	top := store.SiteEntry{ID: ag.ID, Name: ag.Name, Government: ag.UnitKind() == store.KindGovernment}
+	var govs []*store.Agency
+	if top.Government {
+		govs = append(govs, ag)
+	}
+	if ag.Parent != "" {
+		gov, err := s.Store.GetAgency(ctx, ag.Parent)
 		if err != nil {
 			return &TransientError{Err: err}
 		}
-		if attempt > 0 && samePublications(pubs, written) {
+		top = store.SiteEntry{ID: gov.ID, Name: gov.Name, Government: true}
+		govs = append(govs, gov)
+	}
+	for _, gov := range govs {
+		if !render.ValidAgencyID(gov.ID) {
+			return fmt.Errorf("government id %q cannot be published as a folder", gov.ID)
+		}
+		if err := s.Store.PutGovernmentEntry(ctx, gov.ID, pub); err != nil {
+			return &TransientError{Err: err}
+		}
+		if err := writeUntilStable(ctx, p, site.GovernmentIndex(gov.ID), func() ([]store.Publication, error) {
+			return s.Store.GovernmentEntries(ctx, gov.ID)
+		}, samePublications, func(w io.Writer, pubs []store.Publication) error {
+			return render.GovernmentIndex(w, gov.ID, gov.Name, entries(pubs), render.IndexOptions{})
+		}); err != nil {
+			return err
+		}
+	}
+	counted, err := s.Store.CountSiteUnit(ctx, ag.ID, top)
+	if err != nil {
+		return &TransientError{Err: err}
+	}
+	if !first && !counted {
+		return nil
+	}
+	return writeUntilStable(ctx, p, site.SiteIndex, func() ([]store.SiteEntry, error) {
+		return s.Store.SiteEntries(ctx)
+	}, func(a, b []store.SiteEntry) bool {
+		return slices.Equal(a, b)
+	}, func(w io.Writer, tops []store.SiteEntry) error {
+		es := make([]render.TopEntry, 0, len(tops))
+		for _, t := range tops {
+			es = append(es, render.TopEntry{ID: t.ID, Name: t.Name, Government: t.Government, Units: t.Units})
+		}
+		return render.TopIndex(w, es, render.IndexOptions{})
+	})
+}
+
+// writeUntilStable renders an index page from what read gives and writes it, until a
+// fresh read finds what it wrote.
+func writeUntilStable[T any](ctx context.Context, p *Publisher, key string, read func() ([]T, error), same func(a, b []T) bool, page func(io.Writer, []T) error) error {
+	var written []T
+	for attempt := 0; attempt < 10; attempt++ {
+		items, err := read()
+		if err != nil {
+			return &TransientError{Err: err}
+		}
+		if attempt > 0 && same(items, written) {
 			return nil
 		}
 		var buf bytes.Buffer
-		if err := page(&buf, pubs); err != nil {
+		if err := page(&buf, items); err != nil {
 			return err
 		}
-		if err := s.Publisher.put(ctx, Object{Key: key, ContentType: typeHTML, CacheControl: cacheCurrent, Body: buf.Bytes()}); err != nil {
+		if err := p.put(ctx, Object{Key: key, ContentType: typeHTML, CacheControl: cacheCurrent, Body: buf.Bytes()}); err != nil {
 			return err
 		}
-		written = pubs
+		written = items
 	}
 	return &TransientError{Err: fmt.Errorf("%s kept changing while being written", key)}
 }

@@ -288,5 +288,5 @@ func MayFileByLink(a *store.Approval, email string, v *store.Version) bool {
 	if !ok || r.Reassigned != nil {
 		return false
 	}
-	return MayFile(&store.User{Email: email}, v) || (v != nil && v.Agency == a.Agency && v.Number == a.Version && v.Year == a.Year)
+	return MayFile(&store.User{Email: email}, v, nil) || (v != nil && v.Agency == a.Agency && v.Number == a.Version && v.Year == a.Year)
 }

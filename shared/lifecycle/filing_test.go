@@ -19,13 +19,17 @@ func TestMayFile(t *testing.T) {
 		{&store.User{Email: "d@b.local", Agency: "b", Roles: []string{store.RoleDrafter}}, false},  // another agency's drafter
 		{&store.User{Email: "x@a.local", Agency: "a", Roles: []string{store.RoleApprover}}, false}, // of the agency, not of this chain
 		{&store.User{Email: ""}, false},
+		{&store.User{Email: "sup@gov.local", Agency: "gov", Roles: []string{store.RoleSupervisor}}, true},   // a supervisor above the agency
+		{&store.User{Email: "sup@city.local", Agency: "city", Roles: []string{store.RoleSupervisor}}, true}, // and above that
+		{&store.User{Email: "sup@other.local", Agency: "other", Roles: []string{store.RoleSupervisor}}, false},
+		{&store.User{Email: "d@gov.local", Agency: "gov", Roles: []string{store.RoleDrafter}}, false}, // of the government, not its supervisor
 		{nil, false},
 	} {
-		if got := MayFile(c.u, v); got != c.want {
+		if got := MayFile(c.u, v, []string{"gov", "city"}); got != c.want {
 			t.Errorf("MayFile(%+v) = %v, want %v", c.u, got, c.want)
 		}
 	}
-	if MayFile(&store.User{Email: "d@a.local", Agency: "a", Roles: []string{store.RoleDrafter}}, nil) {
+	if MayFile(&store.User{Email: "d@a.local", Agency: "a", Roles: []string{store.RoleDrafter}}, nil, nil) {
 		t.Error("no version, yet allowed")
 	}
 }

@@ -101,13 +101,17 @@ func ExecutionName(agency string, year, version int) string {
 
 // PreviousYear is an agency's published report of the year before, for the cross-year
 // rules and prefill; nil when there is none (or it cannot be read, which only costs
-// those warnings).
+// those warnings). Without a report of that year published by nianbao, the report the
+// agency imported for it (store.Imported, 导入) stands in, when the store keeps imports.
 func PreviousYear(ctx context.Context, st interface {
 	GetReport(ctx context.Context, agency string, year int) (*store.Report, error)
 	GetVersion(ctx context.Context, agency string, year, n int) (*store.Version, error)
 }, agency string, year int) *report.Document {
 	r, err := st.GetReport(ctx, agency, year-1)
 	if err != nil || r.PublishedVersion == 0 {
+		if err != nil && store.IsNotFound(err) {
+			return importedYear(ctx, st, agency, year-1)
+		}
 		return nil
 	}
 	v, err := st.GetVersion(ctx, agency, year-1, r.PublishedVersion)
@@ -115,6 +119,28 @@ func PreviousYear(ctx context.Context, st interface {
 		return nil
 	}
 	doc, err := report.DecodeBytes(v.Document)
+	if err != nil {
+		return nil
+	}
+	return doc
+}
+
+// ImportedStore is the store's reading of imported reports (*store.Store has it).
+type ImportedStore interface {
+	GetImported(ctx context.Context, agency string, year int) (*store.Imported, error)
+}
+
+// importedYear is the report an agency imported for a year, if its store keeps imports.
+func importedYear(ctx context.Context, st any, agency string, year int) *report.Document {
+	is, ok := st.(ImportedStore)
+	if !ok {
+		return nil
+	}
+	im, err := is.GetImported(ctx, agency, year)
+	if err != nil {
+		return nil
+	}
+	doc, err := report.DecodeBytes(im.Document)
 	if err != nil {
 		return nil
 	}

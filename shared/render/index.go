@@ -62,6 +62,8 @@ type indexPage struct {
 	Nav             []link
 	Years           []yearView
 	Agencies        []agencyView
+	Tops            []topView
+	Units           []unitView
 }
 
 type versionView struct {
@@ -172,4 +174,87 @@ func SiteIndex(w io.Writer, entries []IndexEntry, opts IndexOptions) error {
 		return cmp.Compare(a.Href, b.Href)
 	})
 	return execute(w, "site", p)
+}
+
+// TopEntry is one top unit of the site index: a government unit, whose units' reports
+// are on its own index page, or an agency with no government.
+type TopEntry struct {
+	ID, Name   string
+	Government bool
+	Units      int // how many of a government's units have published
+}
+
+type topView struct {
+	Name, Href string
+	Units      int
+	Government bool
+}
+
+type unitView struct {
+	Agency, Href string
+	Years        []link
+}
+
+// TopIndex writes reports/index.html at a province's scale: the government units, each
+// linking to its index of its units, and the agencies with no government. It grows with
+// the number of governments, not of reports.
+func TopIndex(w io.Writer, entries []TopEntry, opts IndexOptions) error {
+	p := &indexPage{CSP: CSP, CSS: assetHref(placeSite, opts.AssetBase), Title: opts.siteTitle()}
+	for _, e := range entries {
+		if !ValidAgencyID(e.ID) {
+			return fmt.Errorf("render: agency id %q is not a valid folder name", e.ID)
+		}
+		v := topView{Name: e.Name, Href: "./" + e.ID + "/index.html", Units: e.Units, Government: e.Government}
+		if e.Government {
+			v.Href = "./" + e.ID + "/" + site.UnitsDir + site.Index
+		}
+		p.Tops = append(p.Tops, v)
+	}
+	slices.SortFunc(p.Tops, func(a, b topView) int { return cmp.Compare(a.Href, b.Href) })
+	return execute(w, "top", p)
+}
+
+// GovernmentIndex writes reports/{gov}/units/index.html: every unit of a government with
+// its published years, newest first, each linking to the year's current version.
+func GovernmentIndex(w io.Writer, govID, gov string, entries []IndexEntry, opts IndexOptions) error {
+	if !ValidAgencyID(govID) {
+		return fmt.Errorf("render: agency id %q is not a valid folder name", govID)
+	}
+	root := placeUnits.root()
+	p := &indexPage{
+		CSP: CSP, CSS: assetHref(placeUnits, opts.AssetBase), Title: gov + "所属单位" + opts.siteTitle(),
+		Nav: []link{{Href: root + "index.html", Text: opts.siteTitle()}},
+	}
+	byUnit := map[string]*unitView{}
+	years := map[string][]int{}
+	var ids []string
+	for _, e := range entries {
+		if !ValidAgencyID(e.AgencyID) {
+			return fmt.Errorf("render: agency id %q is not a valid folder name", e.AgencyID)
+		}
+		if byUnit[e.AgencyID] == nil {
+			byUnit[e.AgencyID] = &unitView{Agency: e.Agency, Href: root + e.AgencyID + "/index.html"}
+			ids = append(ids, e.AgencyID)
+		}
+		years[e.AgencyID] = append(years[e.AgencyID], e.Year)
+	}
+	slices.SortFunc(ids, func(a, b string) int { // the government's own report first
+		if (a == govID) != (b == govID) {
+			if a == govID {
+				return -1
+			}
+			return 1
+		}
+		return cmp.Compare(a, b)
+	})
+	for _, id := range ids {
+		u := byUnit[id]
+		ys := slices.Compact(slices.Sorted(slices.Values(years[id])))
+		slices.Reverse(ys)
+		for _, y := range ys {
+			u.Years = append(u.Years, link{Href: root + id + "/" + strconv.Itoa(y) + "/index.html", Text: strconv.Itoa(y) + "年度"})
+		}
+		p.Units = append(p.Units, *u)
+	}
+	return execute(w, "units", p)
 }

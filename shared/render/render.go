@@ -72,6 +72,7 @@ const (
 	PlaceVersion
 	placeAgency // reports/{agency}/index.html
 	placeSite   // reports/index.html
+	placeUnits  // reports/{gov}/units/index.html
 )
 
 // depth is how many folders the page sits below the root of the published tree.
@@ -83,6 +84,8 @@ func (p Place) depth() int {
 		return 3
 	case placeAgency:
 		return 1
+	case placeUnits:
+		return 2
 	}
 	return 0
 }

@@ -458,3 +458,38 @@ func TestIndexCountsPublicVersions(t *testing.T) {
 		t.Errorf("site index: %s", abbreviated(body))
 	}
 }
+
+// A government's index of its units: its own report first, then its units by id, each
+// with its years newest first, linked relative to reports/{gov}/units/.
+func TestGovernmentIndex(t *testing.T) {
+	at := time.Date(2026, 1, 20, 2, 0, 0, 0, time.UTC)
+	var b bytes.Buffer
+	err := GovernmentIndex(&b, "gov", "示例区人民政府", []IndexEntry{
+		{AgencyID: "b-dept", Agency: "乙局", Year: 2024, Version: 1, PublishedAt: at},
+		{AgencyID: "a-dept", Agency: "甲局", Year: 2025, Version: 2, PublishedAt: at},
+		{AgencyID: "gov", Agency: "示例区人民政府", Year: 2025, Version: 1, PublishedAt: at},
+		{AgencyID: "b-dept", Agency: "乙局", Year: 2025, Version: 1, PublishedAt: at},
+	}, IndexOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	page := b.String()
+	gi, ai, bi := strings.Index(page, ">示例区人民政府</a>"), strings.Index(page, ">甲局<"), strings.Index(page, ">乙局<")
+	if gi < 0 || ai < gi || bi < ai {
+		t.Errorf("order: government %d, 甲 %d, 乙 %d", gi, ai, bi)
+	}
+	if !strings.Contains(page, `href="../../b-dept/2025/index.html">2025年度</a> · <a href="../../b-dept/2024/index.html">`) ||
+		!strings.Contains(page, `href="../../assets/`) || !strings.Contains(page, `href="../../index.html"`) {
+		t.Errorf("links:\n%s", page)
+	}
+	if err := GovernmentIndex(&b, "../x", "x", nil, IndexOptions{}); err == nil {
+		t.Error("a bad government id was accepted")
+	}
+	b.Reset()
+	if err := TopIndex(&b, []TopEntry{{ID: "gov", Name: "示例区人民政府", Government: true, Units: 3}, {ID: "alone", Name: "独立局"}}, IndexOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if p := b.String(); !strings.Contains(p, `href="./gov/units/index.html">示例区人民政府</a>`) || !strings.Contains(p, "3 个单位已发布") || !strings.Contains(p, `href="./alone/index.html">独立局</a>`) {
+		t.Errorf("site index:\n%s", p)
+	}
+}

@@ -6,6 +6,7 @@
 //	reports/{agency}/index.html                 an agency's index
 //	reports/{agency}/{year}/index.html          the year's current version (and report.json, meta.json, report.docx)
 //	reports/{agency}/{year}/v{n}/index.html     one immutable version (and its report.json, meta.json, report.docx)
+//	reports/{gov}/units/index.html              a government unit's index of its units' reports
 //	reports/assets/…                            the stylesheet and what it uses
 package site
 
@@ -39,6 +40,13 @@ func AgencyDir(agency string) string { return Root + agency + "/" }
 
 // AgencyIndex is the key of an agency's index page.
 func AgencyIndex(agency string) string { return AgencyDir(agency) + Index }
+
+// GovernmentIndex is the key of a government unit's index of its units' reports (the
+// government's own reports are in its agency index, beside).
+func GovernmentIndex(gov string) string { return AgencyDir(gov) + UnitsDir + Index }
+
+// UnitsDir is the folder of a government's index of its units, inside its own folder.
+const UnitsDir = "units/"
 
 // YearDir is the folder of an agency's report of a year: reports/{agency}/{year}/.
 func YearDir(agency string, year int) string { return AgencyDir(agency) + strconv.Itoa(year) + "/" }

@@ -83,7 +83,28 @@ const (
 	RoleDrafter  = "drafter"
 	RoleApprover = "approver"
 	RoleAdmin    = "admin"
+	// RoleSupervisor: a user of a government unit who sees that unit and every unit
+	// below it, read-only, and may remind them and request corrections (the console).
+	RoleSupervisor = "supervisor"
 )
+
+// Kinds of unit: who files with whom, and by when.
+const (
+	KindDepartment = "department" // 部门 (the default)
+	KindTownship   = "township"   // 乡镇、街道
+	KindGovernment = "government" // 本级政府
+)
+
+// Due are a government unit's month-day overrides ("01-31") of the statutory deadlines,
+// for the units below it; empty fields keep the statute's.
+type Due struct {
+	Department string `dynamodbav:"department,omitempty" json:"department,omitempty" yaml:"department"`
+	Township   string `dynamodbav:"township,omitempty" json:"township,omitempty" yaml:"township"`
+	Government string `dynamodbav:"government,omitempty" json:"government,omitempty" yaml:"government"`
+	// Publish: by when the units must also have published, where the local rule
+	// separates 备案 from publication.
+	Publish string `dynamodbav:"publish,omitempty" json:"publish,omitempty" yaml:"publish"`
+}
 
 // Level is one step of an agency's approval chain.
 type Level struct {
@@ -120,6 +141,45 @@ type Agency struct {
 	Chain    []Level   `dynamodbav:"chain"`
 	Settings Settings  `dynamodbav:"settings"`
 	Updated  time.Time `dynamodbav:"updated"`
+	// Kind is department, township or government ("" reads as department).
+	Kind string `dynamodbav:"kind,omitempty"`
+	// Parent is the government unit that supervises this one ("" for none).
+	Parent string `dynamodbav:"parent,omitempty"`
+	// Due overrides the deadlines of this (government) unit's own units.
+	Due Due `dynamodbav:"due,omitempty"`
+}
+
+// UnitKind is the agency's kind, department when not set.
+func (a *Agency) UnitKind() string {
+	if a.Kind == "" {
+		return KindDepartment
+	}
+	return a.Kind
+}
+
+// Unit is one unit under a government, as the government's list of units holds it.
+type Unit struct {
+	ID     string `dynamodbav:"id"`
+	Name   string `dynamodbav:"name"`
+	Kind   string `dynamodbav:"kind"`
+	Parent string `dynamodbav:"parent"`
+}
+
+// Member is a user of an agency, as the agency's list of members holds it (the
+// addresses a reminder goes to).
+type Member struct {
+	Email string   `dynamodbav:"email"`
+	Roles []string `dynamodbav:"roles,stringset,omitempty"`
+}
+
+// CorrectionRequest is a supervisor's request (整改意见) that a unit correct its
+// published report: shown on the form until a version after Version is published.
+type CorrectionRequest struct {
+	Comment string    `dynamodbav:"comment"`
+	By      string    `dynamodbav:"by"`
+	At      time.Time `dynamodbav:"at"`
+	Unit    string    `dynamodbav:"unit"` // the supervising unit that asked
+	Version int       `dynamodbav:"version"`
 }
 
 // User is a person who signs in.
@@ -165,6 +225,18 @@ type Report struct {
 	Comment string `dynamodbav:"comment"`
 	// FailedStep is the workflow's step that failed, while the status is failed.
 	FailedStep string `dynamodbav:"failed_step"`
+	// CorrectionRequest is the last supervisor's request to correct the published
+	// report (nil: none); it stands while PublishedVersion <= its Version.
+	CorrectionRequest *CorrectionRequest `dynamodbav:"correction_request,omitempty"`
+}
+
+// OpenCorrection is the correction request still standing: none once a version after
+// the one it was about has been published.
+func (r *Report) OpenCorrection() *CorrectionRequest {
+	if c := r.CorrectionRequest; c != nil && r.PublishedVersion <= c.Version {
+		return c
+	}
+	return nil
 }
 
 // Version is a submitted version of a report: immutable once written.
@@ -394,6 +466,9 @@ const (
 	ActionSubmitUndone = "submit_undone" // a submission taken back: its execution could not start
 	ActionReassign     = "reassign"      // the admin moved a pending approval to another approver
 	ActionEscalate     = "escalate"      // offered to the level's escalate_to after the last reminder
+	ActionUrge         = "urge"          // a supervisor sent 催报
+	// ActionCorrectionRequest: a supervisor asked for a correction of the published report.
+	ActionCorrectionRequest = "correction_request"
 )
 
 // ActorLabel is the line's person as shown: 「张三（代 李四）」 for a substitute.

@@ -14,6 +14,9 @@ import (
 // PutAgency creates or replaces an agency (admin import: idempotent).
 func (s *Store) PutAgency(ctx context.Context, a Agency) error {
 	a.Updated = s.now()
+	if err := s.linkUnit(ctx, a); err != nil {
+		return err
+	}
 	m, err := item(agencyPK(a.ID), skAgency, a, time.Time{})
 	if err != nil {
 		return err
@@ -36,6 +39,9 @@ func (s *Store) GetAgency(ctx context.Context, id string) (*Agency, error) {
 // PutUser creates or replaces a user.
 func (s *Store) PutUser(ctx context.Context, u User) error {
 	u.Email = userSK(u.Email)
+	if err := s.linkMember(ctx, u); err != nil {
+		return err
+	}
 	m, err := item(pkUsers, u.Email, u, time.Time{})
 	if err != nil {
 		return err
@@ -351,47 +357,6 @@ func (s *Store) ListVersions(ctx context.Context, agency string, year int) ([]Ve
 			out = append(out, v)
 			return nil
 		})
-	return out, err
-}
-
-// PutPublication records a published version (idempotent: the same version twice is
-// the same item).
-func (s *Store) PutPublication(ctx context.Context, p Publication) error {
-	m, err := item(pkPublished, publicationSK(&p), p, time.Time{})
-	if err != nil {
-		return err
-	}
-	if _, err := s.db.PutItem(ctx, &dynamodb.PutItemInput{TableName: &s.table, Item: m}); err != nil {
-		return fmt.Errorf("store: put publication %s: %w", publicationSK(&p), err)
-	}
-	return nil
-}
-
-// GetPublication reads one published version.
-func (s *Store) GetPublication(ctx context.Context, agencyID string, year, version int) (*Publication, error) {
-	var p Publication
-	if err := s.get(ctx, pkPublished, publicationSK(&Publication{AgencyID: agencyID, Year: year, Version: version}), &p); err != nil {
-		return nil, err
-	}
-	return &p, nil
-}
-
-// Publications lists published versions, of one agency or (agencyID "") of all,
-// ordered by agency, year and version.
-func (s *Store) Publications(ctx context.Context, agencyID string) ([]Publication, error) {
-	prefix := ""
-	if agencyID != "" {
-		prefix = agencyID + "#"
-	}
-	var out []Publication
-	err := s.query(ctx, pkPublished, prefix, "", func(m map[string]types.AttributeValue) error {
-		var p Publication
-		if err := unmarshal(m, &p); err != nil {
-			return err
-		}
-		out = append(out, p)
-		return nil
-	})
 	return out, err
 }
 

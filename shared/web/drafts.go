@@ -170,6 +170,13 @@ func (s *Server) dashboard(w http.ResponseWriter, r *http.Request, u *store.User
 		}
 		v.Rows = append(v.Rows, row)
 	}
+	imported, err := s.importedRows(r.Context(), ag.ID)
+	if err != nil {
+		s.internal(w, r, err)
+		return
+	}
+	v.Rows = append(v.Rows, imported...)
+	slices.SortStableFunc(v.Rows, func(a, b dashRow) int { return b.Year - a.Year })
 	have := map[int]bool{}
 	for i := range v.Rows {
 		have[v.Rows[i].Year] = true
@@ -192,6 +199,10 @@ type newView struct {
 	Years   []yearOption
 	Formats []formatOption
 	CSRF    string
+	// Imported lists the years whose report was imported (imports.go), newest first.
+	Imported    []int
+	agency      string
+	MaxUploadMB int
 }
 
 type yearOption struct {
@@ -227,12 +238,18 @@ func (s *Server) showNewReport(w http.ResponseWriter, r *http.Request, u *store.
 	now := s.Store.Now()
 	cur, _, _ := currentReport(now)
 	def := defaultNewYear(now, func(y int) bool { return byYear[y] != nil })
-	v := &newView{CSRF: s.sessionCSRF(r, "new")}
+	imported, importedYears, err := s.importedYears(r.Context(), ag.ID)
+	if err != nil {
+		s.internal(w, r, err)
+		return
+	}
+	v := &newView{CSRF: s.sessionCSRF(r, "new"), Imported: importedYears, agency: ag.ID, MaxUploadMB: maxUpload >> 20}
 	first := report.Formats()[0].FirstYear
 	for y := cur; y >= first; y-- {
 		prev := byYear[y-1]
+		_, prevImported := imported[y-1]
 		v.Years = append(v.Years, yearOption{Year: y, Format: report.ForYear(y).ID, Exists: byYear[y] != nil,
-			Prefill: prev != nil && prev.PublishedVersion > 0, Selected: y == def})
+			Prefill: (prev != nil && prev.PublishedVersion > 0) || (prev == nil && prevImported), Selected: y == def})
 	}
 	for _, f := range report.Formats() {
 		v.Formats = append(v.Formats, formatOption{ID: f.ID, Document: f.Document, Title: f.Title})

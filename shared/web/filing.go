@@ -12,6 +12,7 @@ import (
 	"nianbao/shared/render"
 	"nianbao/shared/report"
 	"nianbao/shared/store"
+	"nianbao/shared/supervise"
 )
 
 // The filing copies of a submitted version: its Word copy and its 审批单, as a page to
@@ -137,8 +138,15 @@ func (s *Server) versionFile(file string) http.HandlerFunc {
 			s.internal(w, r, err)
 			return
 		}
-		if !lifecycle.MayFile(u, f.version) {
-			s.refuse(w, r, u, lifecycle.CodeForbidden, "您的账号不能查看这份报告的备案材料：只有本机关的起草人和本版本的审批人可以查看。")
+		var above []string
+		if u.Has(store.RoleSupervisor) {
+			if above, err = supervise.Ancestors(r.Context(), s.Store, f.version.Agency); err != nil {
+				s.internal(w, r, err)
+				return
+			}
+		}
+		if !lifecycle.MayFile(u, f.version, above) {
+			s.refuse(w, r, u, lifecycle.CodeForbidden, "您的账号不能查看这份报告的备案材料：只有本机关的起草人、本版本的审批人和上级督导单位可以查看。")
 			return
 		}
 		base := versionPath(f.version.Agency, f.version.Year, f.version.Number) + "/"

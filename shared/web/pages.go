@@ -6,6 +6,7 @@ import (
 	"html/template"
 	"io/fs"
 	"net/http"
+	"time"
 
 	"nianbao/shared/filing"
 	"nianbao/shared/lifecycle"
@@ -13,6 +14,7 @@ import (
 	"nianbao/shared/render"
 	"nianbao/shared/report"
 	"nianbao/shared/store"
+	"nianbao/shared/supervise"
 )
 
 //go:embed templates/*.html static
@@ -31,6 +33,11 @@ var pageTemplates = template.Must(template.New("").Funcs(template.FuncMap{
 	"maxReason":          func() int { return lifecycle.MaxReasonLen },
 	"loginLife":          func() string { return links.Lifetime(links.LoginLife) },
 	"sheetTitle":         func() string { return filing.SheetTitle },
+	// The supervisor's console.
+	"kindLabel": supervise.KindLabel,
+	"flagLabel": flagLabel,
+	"neg":       func(n int) int { return -n },
+	"shortTime": shortTime,
 }).ParseFS(files, "templates/*.html"))
 
 func staticFiles() fs.FS {
@@ -106,6 +113,12 @@ type newPage struct {
 	Error string
 }
 
+// importedPage is an imported report: to confirm, or as stored (imports.go).
+type importedPage struct {
+	layout
+	Import *importView
+}
+
 type formPage struct {
 	layout
 	Edit *editView
@@ -148,6 +161,10 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request) {
 		s.page(w, r, http.StatusOK, "home", homePage{layout: layout{Title: "登录"}})
 		return
 	}
+	if u.Has(store.RoleSupervisor) && !lifecycle.MayDraft(u, u.Agency) {
+		http.Redirect(w, r, "/supervise", http.StatusSeeOther)
+		return
+	}
 	if !lifecycle.MayDraft(u, u.Agency) {
 		s.approverHome(w, r, u) // 「待我审批」 (mine.go)
 		return
@@ -166,4 +183,32 @@ func (s *Server) signinForm(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.message(w, r, http.StatusAccepted, messagePage{layout: layout{Title: "登录"}, Message: loginAnswer() + "请查收邮件。", Link: "/", LinkText: "返回"})
+}
+
+func htmlEscape(s string) string { return template.HTMLEscapeString(s) }
+
+// flagLabel is a quality flag's short name on the board.
+func flagLabel(rule string) string {
+	switch rule {
+	case report.RuleOverviewLength:
+		return "总体情况过长"
+	case report.RuleOverviewNumbers:
+		return "总体情况数字与表格不符"
+	case report.RuleRepeated:
+		return "年年雷同"
+	case report.RuleCrossCarriedOver:
+		return "结转数与上年不符"
+	case report.RuleCrossInForce:
+		return "现行有效件数与上年不符"
+	}
+	return rule
+}
+
+// shortTime is an RFC 3339 time as "01-02 15:04".
+func shortTime(s string) string {
+	t, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		return s
+	}
+	return t.In(render.Beijing()).Format("01-02 15:04")
 }

@@ -89,6 +89,23 @@ func (s *Server) routes() []route {
 		{"GET /api/reports/{agency}/{year}/prefill", s.authed(s.prefillDraft)},
 		{"POST /api/validate", s.validate},
 
+		// The supervisor's console (supervise.go).
+		{"GET /api/supervise/{unit}", s.authed(s.superviseBoard)},
+		{"GET /api/supervise/{unit}/{year}", s.authed(s.superviseBoard)},
+		{"POST /api/supervise/{unit}/{year}/remind", s.authed(s.superviseRemind)},
+		{"GET /api/supervise/{unit}/{year}/export.xlsx", s.authed(s.superviseExport)},
+		{"GET /api/supervise/{unit}/{year}/export.csv", s.authed(s.superviseExport)},
+		{"GET /api/supervise/{unit}/{year}/summary", s.authed(s.superviseSummary)},
+		{"GET /api/supervise/{unit}/{year}/{agency}", s.authed(s.superviseUnit)},
+		{"POST /api/supervise/{unit}/{year}/{agency}/correction", s.authed(s.superviseCorrection)},
+		{"GET /supervise", s.supervisePage},
+		{"GET /supervise/{unit}", s.supervisePage},
+		{"GET /supervise/{unit}/{year}", s.supervisePage},
+		{"POST /supervise/{unit}/{year}/remind", s.superviseRemindForm},
+		{"GET /supervise/{unit}/{year}/summary", s.superviseSummaryPage},
+		{"GET /supervise/{unit}/{year}/{agency}", s.superviseUnitPage},
+		{"POST /supervise/{unit}/{year}/{agency}/correction", s.superviseCorrectionForm},
+
 		// The approvers' review page, from their mail.
 		{"GET /review/{id}/{secret}", s.reviewPage},
 		{"POST /review/{id}/{secret}", s.decide},
@@ -108,6 +125,11 @@ func (s *Server) routes() []route {
 		{"POST /signout", s.signOut},
 		{"GET /reports/new", s.newReportPage},
 		{"POST /reports/new", s.createReport},
+		// Existing reports brought in (imports.go).
+		{"POST /reports/import/previous", s.importPrevious},
+		{"POST /reports/import/previous/confirm", s.confirmImport},
+		{"POST /reports/import/draft", s.importDraft},
+		{"GET /reports/{agency}/{year}/imported", s.importedReportPage},
 		{"GET /reports/{agency}/{year}", s.reportPage},
 		{"GET /reports/{agency}/{year}/edit", s.editPage},
 		{"GET /reports/{agency}/{year}/status", s.statusPage},
