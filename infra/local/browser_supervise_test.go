@@ -40,6 +40,7 @@ func TestBrowserSupervisor(t *testing.T) {
 		t.Errorf("the board has %s rows", n)
 	}
 	p.shot("board")
+	p.axe("the supervisor's board")
 	p.docShot("supervise-board.png", "ul.counts")
 
 	// 逾期: the late ones only (every unit but the published one, in the demo's year).
@@ -80,6 +81,7 @@ func TestBrowserSupervisor(t *testing.T) {
 		t.Errorf("the unit's report is not read-only: %s fields", n)
 	}
 	p.shot("unit")
+	p.axe("a unit's page for the supervisor")
 
 	// The export, downloaded by the browser.
 	p.open(webURL(fmt.Sprintf("/supervise/demo-gov/%d", year)))

@@ -165,6 +165,15 @@ func TestBrowserDraftApprovePublish(t *testing.T) {
 	}
 	p.shot("status-published")
 	p.axe("the status page of a published report")
+
+	// The version's 审批单, and a page that says one thing (an address that does not exist).
+	p.open(webURL(fmt.Sprintf("/reports/%s/%d/versions/1/approval", ag, browserYear)))
+	if !strings.Contains(p.bodyText(), "审批单") {
+		t.Errorf("the 审批单 page:\n%s", abbreviate(p.bodyText(), 400))
+	}
+	p.axe("the 审批单")
+	p.open(webURL("/no/such/page"))
+	p.axe("a message page")
 }
 
 // TestBrowserReturnAndResubmit returns a report at the director's level, and the drafter
