@@ -282,13 +282,7 @@ func (s *Server) createReport(w http.ResponseWriter, r *http.Request) {
 		s.internal(w, r, err)
 		return
 	}
-	if err := s.Life.CreateDraft(r.Context(), ag.ID, year, body, u.Email, clientIP(r)); err != nil {
-		if e, ok := lifecycle.AsError(err); ok && e.Code == lifecycle.CodeConflict {
-			s.message(w, r, http.StatusConflict, messagePage{layout: layout{Title: "报告已存在", User: u},
-				Message: e.Message, Link: reportPath(ag.ID, year), LinkText: "打开该报告"})
-			return
-		}
-		s.internal(w, r, err)
+	if !s.createDraft(w, r, u, ag, year, body) {
 		return
 	}
 	http.Redirect(w, r, reportPath(ag.ID, year)+"/edit", http.StatusSeeOther)
@@ -746,4 +740,20 @@ func (s *Server) signOut(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	http.Redirect(w, r, "/", http.StatusSeeOther)
+}
+
+// createDraft stores a new report's first draft, answering the page itself when it
+// cannot (a report of that year exists already: a link to it).
+func (s *Server) createDraft(w http.ResponseWriter, r *http.Request, u *store.User, ag *store.Agency, year int, body []byte) bool {
+	err := s.Life.CreateDraft(r.Context(), ag.ID, year, body, u.Email, clientIP(r))
+	if err == nil {
+		return true
+	}
+	if e, ok := lifecycle.AsError(err); ok && e.Code == lifecycle.CodeConflict {
+		s.message(w, r, http.StatusConflict, messagePage{layout: layout{Title: "报告已存在", User: u},
+			Message: e.Message, Link: reportPath(ag.ID, year), LinkText: "打开该报告"})
+		return false
+	}
+	s.internal(w, r, err)
+	return false
 }

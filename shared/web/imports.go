@@ -14,7 +14,6 @@ import (
 	"unicode/utf8"
 
 	"nianbao/shared/importer"
-	"nianbao/shared/lifecycle"
 	"nianbao/shared/render"
 	"nianbao/shared/report"
 	"nianbao/shared/store"
@@ -283,13 +282,7 @@ func (s *Server) importDraft(w http.ResponseWriter, r *http.Request) {
 		s.internal(w, r, err)
 		return
 	}
-	if err := s.Life.CreateDraft(r.Context(), ag.ID, year, body, u.Email, clientIP(r)); err != nil {
-		if e, ok := lifecycle.AsError(err); ok && e.Code == lifecycle.CodeConflict {
-			s.message(w, r, http.StatusConflict, messagePage{layout: layout{Title: "报告已存在", User: u},
-				Message: e.Message, Link: reportPath(ag.ID, year), LinkText: "打开该报告"})
-			return
-		}
-		s.internal(w, r, err)
+	if !s.createDraft(w, r, u, ag, year, body) {
 		return
 	}
 	if !res.Complete() {
